@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { DIRECTIONS } from './verdict.ts';
+
+/**
+ * The one configuration file of a kiosk. Every object is strict, so a misspelt key is reported
+ * by name instead of being silently ignored. Defaults live here and nowhere else.
+ * Documented in docs/config.md; checked by `kiosk config check FILE`.
+ */
+
+const SUFFIX_NAMES: Record<string, string> = { CR: '\r', LF: '\n', CRLF: '\r\n', TAB: '\t', NONE: '' };
+
+/** A scanner suffix: a literal ("\r"), or one of the names CR, LF, CRLF, TAB, NONE. */
+export const suffixSchema = z
+  .string()
+  .max(4)
+  .transform((s) => SUFFIX_NAMES[s.toUpperCase()] ?? s);
+
+const serialScanner = z.strictObject({
+  kind: z.literal('serial'),
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(9600),
+  suffix: suffixSchema.default('\r'),
+  /** A payload without its suffix is closed after this much silence. */
+  interByteTimeoutMs: z.number().int().min(5).max(2000).default(50),
+  /** Bytes to strip from the start of each payload (a scanner-configured prefix). */
+  prefix: z.string().max(16).default(''),
+  maxPayloadBytes: z.number().int().min(64).max(65536).default(4096),
+  direction: z.enum(DIRECTIONS).optional(),
+});
+
+const stdinScanner = z.strictObject({
+  kind: z.literal('stdin'),
+  direction: z.enum(DIRECTIONS).optional(),
+});
+
+const fakeScanner = z.strictObject({
+  kind: z.literal('fake'),
+  /** Payloads the fake replays in a loop (demo); tests drive it directly. */
+  replay: z.array(z.string()).default([]),
+  intervalMs: z.number().int().min(1).default(250),
+  direction: z.enum(DIRECTIONS).optional(),
+});
+
+export const scannerSchema = z.discriminatedUnion('kind', [serialScanner, stdinScanner, fakeScanner]);
+
+const serialRelayGate = z.strictObject({
+  kind: z.literal('serial-relay'),
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(9600),
+  /** 1-based relay channel on the LCUS board. */
+  channel: z.number().int().min(1).max(8).default(1),
+  pulseMs: z.number().int().min(1).max(60_000).default(800),
+});
+
+const fakeGate = z.strictObject({
+  kind: z.literal('fake'),
+  pulseMs: z.number().int().min(1).max(60_000).default(800),
+});
+
+export const gateSchema = z.discriminatedUnion('kind', [serialRelayGate, fakeGate]);
+
+export const offlineActionSchema = z.enum(['allow', 'warn', 'deny']);
+
+export const policySchema = z.strictObject({
+  /** What happens when the status cannot be learnt (server down or too slow, no cached answer). */
+  offlineAction: offlineActionSchema.default('warn'),
+  /** What happens when the server answers but knows nothing about the person. */
+  unknownAction: offlineActionSchema.default('warn'),
+  /** Yellow status (exposed, or declaration due) gives this verdict. */
+  yellowAction: offlineActionSchema.default('warn'),
+  /** Does a `warn` verdict open the gate? The guard decides at the door either way. */
+  shouldOpenOnWarn: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /** End-to-end budget of an online status lookup, retry included. */
+      statusBudgetMs: z.number().int().min(50).max(5000).default(400),
+      statusCacheTtlMs: z.number().int().min(0).max(86_400_000).default(300_000),
+    })
+    .optional(),
+  store: z.strictObject({
+    path: z.string().min(1),
+  }),
+  device: z
+    .strictObject({
+      id: z.string().min(1),
+      venueId: z.string().min(1),
+      /** Ed25519 private key (PKCS#8 PEM), mode 0600, written by `kiosk provision`. */
+      keyFile: z.string().min(1),
+      direction: z.enum(DIRECTIONS).default('in'),
+    })
+    .optional(),
+  scanner: scannerSchema,
+  gate: gateSchema,
+  policy: policySchema.prefault({}),
+  upload: z
+    .strictObject({
+      batchMaxEntries: z.number().int().min(1).max(50_000).default(2000),
+      batchMaxBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(2 * 1024 * 1024),
+      /** An entry waits at most this long for companions before its batch is sent. */
+      batchMaxAgeMs: z.number().int().min(0).max(600_000).default(250),
+      backoffMinMs: z.number().int().min(10).default(500),
+      backoffMaxMs: z.number().int().min(100).default(60_000),
+    })
+    .prefault({}),
+  /** The same payload read again within this window is one scan. */
+  duplicateWindowMs: z.number().int().min(0).max(60_000).default(2000),
+});
+
+export type KioskConfig = z.output<typeof configSchema>;
+export type KioskConfigInput = z.input<typeof configSchema>;
+export type ScannerConfig = KioskConfig['scanner'];
+export type GateConfig = KioskConfig['gate'];
+export type PolicyConfig = KioskConfig['policy'];
+export type UploadConfig = KioskConfig['upload'];
+
+export interface ConfigProblem {
+  /** Dotted path of the field, e.g. `gate.pulseMs`; `(root)` for the file itself. */
+  field: string;
+  message: string;
+}
+
+/** Every problem in a config object, each naming its field. Empty when valid. */
+export function configProblems(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({ field: base ? `${base}.${key}` : key, message: 'unknown field (misspelt?)' });
+      }
+      continue;
+    }
+    problems.push({ field: base || '(root)', message: issue.message });
+  }
+  return problems;
+}
+
+export type ParsedConfig = { ok: true; config: KioskConfig } | { ok: false; problems: ConfigProblem[] };
+
+export function parseConfig(raw: unknown): ParsedConfig {
+  const parsed = configSchema.safeParse(raw);
+  return parsed.success ? { ok: true, config: parsed.data } : { ok: false, problems: configProblems(parsed.error) };
+}

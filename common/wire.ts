@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.ts';
+import { DIRECTIONS, FORMATS, HEALTH_STATUSES, STATUS_SOURCES, VERDICTS } from './verdict.ts';
+
+/**
+ * The HTTP wire contract between kiosks and a tracing server (docs/api.md, docs/openapi.yaml).
+ * Shared by the kiosk (core/) and the reference server (server/); neither imports the other.
+ * Version 1. Fields may be added; none is renamed or removed within a version.
+ */
+
+export const API_PREFIX = '/v1';
+
+export const VENUE_KINDS = [
+  'hospital',
+  'bus-station',
+  'school',
+  'factory',
+  'market',
+  'office',
+  'supermarket',
+  'government',
+  'other',
+] as const;
+export type VenueKind = (typeof VENUE_KINDS)[number];
+
+/** Identifier kinds a status lookup or an entry may carry. */
+export const SUBJECT_TYPES = ['cccd', 'cmnd', 'passport', 'qid', 'bhyt', 'dcc', 'other'] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+export const subjectSchema = z.strictObject({
+  type: z.enum(SUBJECT_TYPES),
+  id: z.string().min(1).max(128),
+});
+export type Subject = z.infer<typeof subjectSchema>;
+
+/** Error envelope of every non-2xx answer. */
+export const wireErrorSchema = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    /** Present on `clock-skew`: the server's clock, so the kiosk can correct itself. */
+    serverTime: z.number().optional(),
+  }),
+});
+export type WireError = z.infer<typeof wireErrorSchema>;
+
+// --- enrollment -----------------------------------------------------------------------------
+
+export const enrollRequestSchema = z.strictObject({
+  code: z.string().min(4).max(64),
+  /** Raw 32-byte Ed25519 public key, base64url. */
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  name: z.string().max(100).optional(),
+});
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+
+export const enrollResponseSchema = z.object({
+  deviceId: z.string(),
+  venueId: z.string(),
+  venue: z.object({ name: z.string(), kind: z.enum(VENUE_KINDS) }),
+  serverTime: z.number(),
+  /** HMAC-SHA-256 key for the offline risk list, base64url (32 bytes). */
+  riskListKey: z.string(),
+});
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+
+// --- status lookup --------------------------------------------------------------------------
+
+export const statusRequestSchema = z.strictObject({ subject: subjectSchema });
+export type StatusRequest = z.infer<typeof statusRequestSchema>;
+
+export const FLAGS = ['F0', 'F1', 'F2'] as const;
+
+export const statusResponseSchema = z.object({
+  status: z.enum(HEALTH_STATUSES),
+  flags: z.array(z.enum(FLAGS)).default([]),
+  /** When the person last declared, ms since epoch; null when never. */
+  declaredAt: z.number().nullable().default(null),
+  /** How long the kiosk may reuse this answer. */
+  ttlMs: z.number().int().nonnegative().default(300_000),
+});
+export type StatusResponse = z.infer<typeof statusResponseSchema>;
+
+// --- batch upload ---------------------------------------------------------------------------
+
+export const wireEntrySchema = z.strictObject({
+  /** UUIDv7, made on the kiosk at scan time; the server stores each entryId once. */
+  entryId: z.string().uuid(),
+  /** Per-device sequence, 1, 2, 3, … without gaps. */
+  seq: z.number().int().positive(),
+  /** Kiosk wall clock at the scan, ms since epoch (may be wrong when clockSynced is false). */
+  recordedAt: z.number().int(),
+  bootId: z.string().max(64),
+  monoMs: z.number().nonnegative(),
+  clockSynced: z.boolean(),
+  direction: z.enum(DIRECTIONS),
+  format: z.enum(FORMATS),
+  verdict: z.enum(VERDICTS),
+  reasons: z.array(z.string().max(40)).max(16),
+  source: z.enum(STATUS_SOURCES),
+  status: z.enum(HEALTH_STATUSES),
+  subject: subjectSchema.nullable(),
+  dataAgeMs: z.number().int().nonnegative().nullable(),
+  latencyMs: z.number().nonnegative(),
+});
+export type WireEntry = z.infer<typeof wireEntrySchema>;
+
+export const MAX_BATCH_ENTRIES = 50_000;
+
+export const batchRequestSchema = z.strictObject({
+  batchId: z.string().uuid(),
+  deviceId: z.string(),
+  entries: z.array(wireEntrySchema).min(1).max(MAX_BATCH_ENTRIES),
+});
+export type BatchRequest = z.infer<typeof batchRequestSchema>;
+
+export const seqRangeSchema = z.object({ from: z.number().int(), to: z.number().int() });
+export type SeqRange = z.infer<typeof seqRangeSchema>;
+
+export const batchResponseSchema = z.object({
+  batchId: z.string(),
+  /** Entries stored for the first time by this request. */
+  accepted: z.number().int().nonnegative(),
+  /** Entries the server already had (a retried batch, or an entry resent in another batch). */
+  duplicates: z.number().int().nonnegative(),
+  /** The seq ranges of this batch the server now holds durably; the kiosk may mark them uploaded. */
+  acked: z.array(seqRangeSchema),
+  /** Seq ranges of this device the server has never received, below its highest seq. */
+  gaps: z.array(seqRangeSchema),
+  /** True when the same batchId had been received before. */
+  replayed: z.boolean(),
+});
+export type BatchResponse = z.infer<typeof batchResponseSchema>;
+
+// --- listings and admin ---------------------------------------------------------------------
+
+export const storedEntrySchema = wireEntrySchema.extend({
+  deviceId: z.string(),
+  venueId: z.string(),
+  batchId: z.string(),
+  receivedAt: z.number().int(),
+});
+export type StoredEntry = z.infer<typeof storedEntrySchema>;
+
+export const venueCreateSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  kind: z.enum(VENUE_KINDS),
+});
+
+export const venueCreatedSchema = z.object({
+  venueId: z.string(),
+  enrollmentCode: z.string(),
+  expiresAt: z.number(),
+});
+export type VenueCreated = z.infer<typeof venueCreatedSchema>;
+
+export const timeResponseSchema = z.object({ serverTime: z.number() });
+
+// --- request signing ------------------------------------------------------------------------
+
+export const SIGNATURE_HEADERS = {
+  device: 'x-kiosk-device',
+  timestamp: 'x-kiosk-timestamp',
+  nonce: 'x-kiosk-nonce',
+  contentSha256: 'x-kiosk-content-sha256',
+  signature: 'x-kiosk-signature',
+} as const;
+
+/** A signed request is accepted only within this distance of the server clock. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The exact bytes a kiosk signs with its Ed25519 key. Everything that changes the meaning of a
+ * request is in it: method, path with query, time, a one-time nonce, the digest of the body as sent
+ * (after gzip) and the device. Documented byte for byte in docs/api.md.
+ */
+export function signingString(parts: {
+  method: string;
+  path: string;
+  timestamp: string;
+  nonce: string;
+  contentSha256: string;
+  deviceId: string;
+}): string {
+  return [
+    'KIOSK-SIG-V1',
+    parts.method.toUpperCase(),
+    parts.path,
+    parts.timestamp,
+    parts.nonce,
+    parts.contentSha256,
+    parts.deviceId,
+  ].join('\n');
+}

@@ -1,0 +1,118 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newEntry } from '../../test/helpers/entries.ts';
+import { migrateOutbox } from './migrations/index.ts';
+import { Outbox } from './outbox.ts';
+
+const tmp = () => join(mkdtempSync(join(tmpdir(), 'outbox-')), 'kiosk.db');
+const open = (path = tmp()) => Outbox.open({ path, bootId: 'boot-a', nowMs: () => Date.UTC(2021, 8, 1, 9) });
+
+describe('Outbox', () => {
+  it('gives committed entries consecutive seqs and UUIDv7 ids', () => {
+    const box = open();
+    const refs = [box.record(newEntry()), box.record(newEntry()), box.record(newEntry())];
+    expect(refs.map((r) => r.seq)).toEqual([1, 2, 3]);
+    for (const r of refs) expect(r.entryId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    box.close();
+  });
+
+  it('runs in WAL mode with synchronous=FULL', () => {
+    const path = tmp();
+    open(path).close();
+    const db = new Database(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    const box = open(path);
+    // synchronous is per connection: read it through the outbox's own connection.
+    expect((box as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(2);
+    box.close();
+  });
+
+  it('keeps entries and seq across a reopen', () => {
+    const path = tmp();
+    const a = open(path);
+    a.record(newEntry());
+    a.close();
+    const b = open(path);
+    expect(b.record(newEntry()).seq).toBe(2);
+    expect(b.stats()).toMatchObject({ lastSeq: 2, pending: 2, uploadedThrough: 0 });
+    b.close();
+  });
+
+  it('forms batches oldest first, within the count bound', () => {
+    const box = open();
+    for (let i = 0; i < 5; i++) box.record(newEntry());
+    const batch = box.takeBatch(3, 1_000_000)!;
+    expect([batch.fromSeq, batch.toSeq, batch.entries.length, batch.isResend]).toEqual([1, 3, 3, false]);
+    expect(batch.entries[0]).toMatchObject({ seq: 1, bootId: 'boot-a', subject: { type: 'cccd', id: '079303001234' }, reasons: ['status-green'] });
+    box.close();
+  });
+
+  it('respects the byte bound but always sends at least one entry', () => {
+    const box = open();
+    for (let i = 0; i < 5; i++) box.record(newEntry());
+    expect(box.takeBatch(100, 800)!.entries.length).toBe(2);
+    box.close();
+  });
+
+  it('resends an unacknowledged batch with the same id and entries, even after a restart', () => {
+    const path = tmp();
+    const a = open(path);
+    for (let i = 0; i < 4; i++) a.record(newEntry());
+    const first = a.takeBatch(10, 1_000_000)!;
+    a.record(newEntry());
+    a.close();
+    const b = open(path);
+    const again = b.takeBatch(10, 1_000_000)!;
+    expect(again).toMatchObject({ batchId: first.batchId, fromSeq: 1, toSeq: 4, isResend: true });
+    expect(again.entries.map((e) => e.entryId)).toEqual(first.entries.map((e) => e.entryId));
+    b.ackBatch(first.batchId);
+    const next = b.takeBatch(10, 1_000_000)!;
+    expect([next.fromSeq, next.toSeq, next.isResend]).toEqual([5, 5, false]);
+    expect(b.stats().uploadedThrough).toBe(4);
+    b.close();
+  });
+
+  it('reports nothing pending once everything is acknowledged', () => {
+    const box = open();
+    box.record(newEntry());
+    box.ackBatch(box.takeBatch(10, 1_000_000)!.batchId);
+    expect(box.stats()).toMatchObject({ pending: 0, oldestPendingAt: null });
+    expect(box.takeBatch(10, 1_000_000)).toBeNull();
+    box.close();
+  });
+
+  it('refuses a database from newer software by name', () => {
+    const path = tmp();
+    const db = new Database(path);
+    db.pragma('user_version = 9990');
+    db.close();
+    expect(() => open(path)).toThrow(/newer than this software/);
+  });
+
+  it('reports a file that is not a database as corrupt', () => {
+    const path = tmp();
+    writeFileSync(path, 'this is not sqlite'.repeat(100));
+    expect(() => open(path)).toThrow(expect.objectContaining({ code: 'outbox-corrupt' }));
+  });
+});
+
+describe('outbox migration 0010-initial', () => {
+  it('creates the schema on an empty database and sets user_version 10', () => {
+    const db = new Database(':memory:');
+    expect(migrateOutbox(db)).toBe(10);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['batches', 'boots', 'entries', 'meta']));
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'uploaded_through'").get()).toEqual({ value: '0' });
+  });
+
+  it('reads pending entries by primary key, not by a table scan', () => {
+    const db = new Database(':memory:');
+    migrateOutbox(db);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE seq > 10 ORDER BY seq LIMIT 100').all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INTEGER PRIMARY KEY/);
+  });
+});

@@ -1,0 +1,26 @@
+import type { Assurance, Format, Reason } from '../../common/verdict.ts';
+import type { Subject } from '../../common/wire.ts';
+
+/**
+ * What the payload layer makes of one scan. Pure data: no I/O produced it and no secret is in it
+ * beyond what the person showed. Personal fields that tracing does not need (address, date of
+ * birth) are never copied here, so nothing downstream can persist them by accident.
+ */
+export interface Credential {
+  format: Format;
+  assurance: Assurance;
+  /** The identifier the status lookup and the tracing record need; null when unreadable. */
+  subject: Subject | null;
+  /** Masked for the guard: family name plus initials. */
+  displayName?: string;
+  /** Reasons the payload layer already knows (unreadable, unknown-format, scanner-mode-ascii…). */
+  reasons: Reason[];
+  /** For a technician: why a payload was unreadable (which field, what was expected). */
+  problem?: string;
+  /** Format-specific facts the decision may use; never personal fields beyond the subject. */
+  facts?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export function unreadable(problem: string, format: Format = 'unknown', extra: Reason[] = []): Credential {
+  return { format, assurance: 'unreadable', subject: null, reasons: ['unreadable', ...extra], problem };
+}

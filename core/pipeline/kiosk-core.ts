@@ -1,0 +1,226 @@
+import type { Clock } from '../../common/clock.ts';
+import type { PolicyConfig } from '../../common/config.ts';
+import { KioskError, serializeError } from '../../common/errors.ts';
+import type { EventSink } from '../../common/events.ts';
+import type { Direction, Reason } from '../../common/verdict.ts';
+import type { RawScan, Scanner } from '../../drivers/contracts/scanner.ts';
+import type { Actuator } from '../actuation/actuator.ts';
+import { decide, type Decision } from '../decision/decide.ts';
+import type { Logger } from '../log.ts';
+import type { NewEntry, Outbox, StoredRef } from '../outbox/outbox.ts';
+import { parsePayload } from '../payload/parse.ts';
+import type { Credential } from '../payload/types.ts';
+import type { StatusChecker } from '../status/status-checker.ts';
+import type { Uploader } from '../upload/uploader.ts';
+
+export interface KioskCoreOptions {
+  scanner: Scanner;
+  actuator: Actuator;
+  status: StatusChecker;
+  outbox: Outbox;
+  uploader?: Uploader;
+  policy: PolicyConfig;
+  direction: Direction;
+  duplicateWindowMs: number;
+  clock: Clock;
+  isClockSynced: () => boolean;
+  emit: EventSink;
+  log: Logger;
+}
+
+export interface ScanOutcome {
+  scan: RawScan;
+  entryId: string;
+  seq: number | undefined;
+  credential: Credential;
+  decision: Decision;
+  /** Last scanner byte in → verdict known, durable commit included. */
+  verdictLatencyMs: number;
+  /** Last scanner byte in → gate (or indicator) command written. */
+  scanToGateMs: number;
+}
+
+export interface CoreCounters {
+  scans: number;
+  duplicates: number;
+  allowed: number;
+  denied: number;
+  warned: number;
+  stored: number;
+  storeFailures: number;
+}
+
+/**
+ * The scan pipeline: scan → parse → status → decide → commit → verdict → actuate.
+ * Scans are processed one at a time in arrival order, so seq order is scan order and a gate pulse
+ * never races the next verdict. The commit precedes the verdict event and the gate: a verdict a
+ * guard saw is always in the outbox.
+ */
+export class KioskCore {
+  private readonly o: KioskCoreOptions;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly recent = new Map<string, number>();
+  readonly counters: CoreCounters = { scans: 0, duplicates: 0, allowed: 0, denied: 0, warned: 0, stored: 0, storeFailures: 0 };
+  /** Called after each scan is fully handled (demo summary, bench). */
+  onOutcome: ((outcome: ScanOutcome) => void) | undefined;
+  private endHandlers: Array<() => void> = [];
+
+  constructor(options: KioskCoreOptions) {
+    this.o = options;
+  }
+
+  async start(): Promise<void> {
+    const { scanner, actuator, emit } = this.o;
+    // Outputs reach their safe state before the first scan is accepted.
+    await actuator.start();
+    this.o.uploader?.start();
+    await scanner.start({
+      onScan: (scan) => {
+        void this.submit(scan);
+      },
+      onState: (state, detail) =>
+        emit(detail === undefined ? { type: 'device', device: 'scanner', id: scanner.id, state } : { type: 'device', device: 'scanner', id: scanner.id, state, detail }),
+      onEnd: () => {
+        for (const h of this.endHandlers) h();
+      },
+    });
+  }
+
+  /** Registers a handler for the scanner's end of input (stdin closed). */
+  onScannerEnd(handler: () => void): void {
+    this.endHandlers.push(handler);
+  }
+
+  /** Queues a scan; returns a promise for its outcome (undefined when suppressed as a duplicate). */
+  submit(scan: RawScan): Promise<ScanOutcome | undefined> {
+    if (this.isDuplicate(scan)) {
+      this.counters.duplicates++;
+      this.o.emit({ type: 'duplicate', scanner: scan.source, at: this.o.clock.nowMs() });
+      return Promise.resolve(undefined);
+    }
+    const result = this.queue.then(() => this.process(scan));
+    this.queue = result.then(
+      () => undefined,
+      (err: unknown) => this.reportBug(err),
+    );
+    return result;
+  }
+
+  /** Resolves once every queued scan has been handled. */
+  async whenIdle(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.queue;
+      await current;
+    } while (current !== this.queue);
+  }
+
+  async stop(): Promise<void> {
+    await this.o.scanner.stop();
+    await this.whenIdle();
+    await this.o.actuator.stop();
+    await this.o.uploader?.stop();
+  }
+
+  private async process(scan: RawScan): Promise<ScanOutcome> {
+    const { clock, emit, policy, direction } = this.o;
+    this.counters.scans++;
+    const credential = parsePayload(scan.bytes, scan.isAsciiOnly === undefined ? {} : { isAsciiOnly: scan.isAsciiOnly });
+    if (credential.assurance === 'unreadable' && (scan.framing === 'timeout' || scan.framing === 'overflow')) {
+      credential.reasons.push('timeout');
+    }
+    const status = credential.subject ? await this.o.status.check(credential.subject) : null;
+    const decision = decide({ credential, status, policy, direction });
+
+    const entry: NewEntry = {
+      recordedAt: clock.nowMs(),
+      monoMs: scan.monoMs,
+      clockSynced: this.o.isClockSynced(),
+      direction,
+      format: credential.format,
+      verdict: decision.verdict,
+      reasons: decision.reasons,
+      source: decision.source,
+      status: decision.status,
+      subject: credential.subject,
+      dataAgeMs: decision.dataAgeMs,
+      latencyMs: 0,
+    };
+    entry.latencyMs = round2(performance.now() - scan.monoMs);
+    const stored = this.commit(entry);
+    if (stored.seq === undefined) decision.reasons.push('storage-degraded' satisfies Reason);
+    const verdictLatencyMs = round2(performance.now() - scan.monoMs);
+
+    if (stored.seq !== undefined) emit({ type: 'stored', entryId: stored.entryId, seq: stored.seq });
+    emit({
+      type: 'verdict',
+      entryId: stored.entryId,
+      ...(stored.seq === undefined ? {} : { seq: stored.seq }),
+      format: credential.format,
+      verdict: decision.verdict,
+      reasons: decision.reasons,
+      source: decision.source,
+      latencyMs: verdictLatencyMs,
+      status: decision.status,
+      direction,
+      ...(credential.displayName ? { displayName: credential.displayName } : {}),
+      ...(decision.dataAgeMs === null ? {} : { dataAgeMs: decision.dataAgeMs }),
+      scanner: scan.source,
+      at: entry.recordedAt,
+    });
+    if (decision.verdict === 'allow') this.counters.allowed++;
+    else if (decision.verdict === 'deny') this.counters.denied++;
+    else this.counters.warned++;
+
+    const gateAt = await this.o.actuator.act(decision.verdict, stored.entryId);
+    const outcome: ScanOutcome = {
+      scan,
+      entryId: stored.entryId,
+      seq: stored.seq,
+      credential,
+      decision,
+      verdictLatencyMs,
+      scanToGateMs: round2(gateAt - scan.monoMs),
+    };
+    this.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  private commit(entry: NewEntry): { entryId: string; seq: number | undefined } {
+    try {
+      const ref: StoredRef = this.o.outbox.record(entry);
+      this.counters.stored++;
+      this.o.uploader?.nudge();
+      return ref;
+    } catch (err) {
+      // The guard still gets a verdict by policy; the failure is loud on screen and in events.
+      this.counters.storeFailures++;
+      const e = serializeError(err);
+      this.o.log.error({ code: e.code }, e.message);
+      this.o.emit({ type: 'error', code: e.code, message: e.message });
+      return { entryId: crypto.randomUUID(), seq: undefined };
+    }
+  }
+
+  private isDuplicate(scan: RawScan): boolean {
+    const window = this.o.duplicateWindowMs;
+    if (window <= 0) return false;
+    const key = `${scan.source}\u0000${Buffer.from(scan.bytes).toString('latin1')}`;
+    const last = this.recent.get(key);
+    this.recent.set(key, scan.monoMs);
+    if (this.recent.size > 256) {
+      for (const [k, at] of this.recent) if (scan.monoMs - at > window) this.recent.delete(k);
+    }
+    return last !== undefined && scan.monoMs - last < window;
+  }
+
+  private reportBug(err: unknown): void {
+    const e = err instanceof KioskError ? err : new KioskError('internal', `scan pipeline failed: ${String(err)}`, { cause: err });
+    this.o.log.error({ err: e }, e.message);
+    this.o.emit({ type: 'error', code: e.code, message: e.message });
+  }
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

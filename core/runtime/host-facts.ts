@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** The kernel's id of this boot: entries of one boot share a monotonic clock (time repair, issue 7). */
+export function readBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // Not Linux (developer laptop): a per-process id keeps the monotonic-clock grouping honest.
+    return `proc-${randomUUID()}`;
+  }
+}
+
+/**
+ * True once systemd-timesyncd has synchronised the clock since boot (the flag file it creates);
+ * cached briefly because it is asked once per scan.
+ */
+export function clockSyncProbe(flagFile = '/run/systemd/timesync/synchronized', cacheMs = 10_000): () => boolean {
+  let checkedAt = -Infinity;
+  let value = false;
+  return () => {
+    const now = performance.now();
+    if (now - checkedAt > cacheMs) {
+      value = existsSync(flagFile);
+      checkedAt = now;
+    }
+    return value;
+  };
+}

@@ -1,0 +1,127 @@
+import type { Clock } from '../../common/clock.ts';
+import { statusResponseSchema, type Subject } from '../../common/wire.ts';
+import type { StatusAnswer } from '../decision/decide.ts';
+import type { HttpClient, HttpOutcome } from '../http/client.ts';
+import { OFFLINE_ANSWER, type StatusChecker } from './status-checker.ts';
+
+export interface HttpStatusCheckerOptions {
+  http: HttpClient;
+  clock: Clock;
+  /** End-to-end budget of one check, retry included. */
+  budgetMs: number;
+  cacheTtlMs: number;
+  cacheMaxEntries?: number;
+  /** Connectivity changed (first failure after success, first success after failure). */
+  onConnectivity?: (isOnline: boolean, detail: string) => void;
+}
+
+interface CacheEntry {
+  answer: StatusAnswer;
+  fetchedAtMono: number;
+  ttlMs: number;
+}
+
+/** A second attempt only makes sense when this much budget is left. */
+const MIN_RETRY_BUDGET_MS = 40;
+
+/**
+ * Online lookup at `POST /v1/status` within a strict budget; answers are cached for their TTL.
+ * The request carries only the subject identifier, never the name.
+ */
+export class HttpStatusChecker implements StatusChecker {
+  private readonly options: HttpStatusCheckerOptions;
+  private readonly cache = new Map<string, CacheEntry>();
+  private online = true;
+
+  constructor(options: HttpStatusCheckerOptions) {
+    this.options = options;
+  }
+
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  async check(subject: Subject): Promise<StatusAnswer> {
+    const { clock, budgetMs } = this.options;
+    const key = `${subject.type}:${subject.id}`;
+    const startMono = clock.monoMs();
+    const cached = this.cache.get(key);
+    if (cached && startMono - cached.fetchedAtMono < cached.ttlMs) {
+      return { ...cached.answer, source: 'cache', dataAgeMs: Math.round(startMono - cached.fetchedAtMono) };
+    }
+
+    const deadline = startMono + budgetMs;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budgetExpired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), budgetMs);
+    });
+    try {
+      const attempt = async (): Promise<HttpOutcome<StatusAnswerWire>> => {
+        const first = await this.lookup(subject, deadline - clock.monoMs(), controller.signal);
+        if (first.ok || first.status === 400 || first.status === 401 || first.status === 403) return first;
+        const left = deadline - clock.monoMs();
+        return left >= MIN_RETRY_BUDGET_MS ? this.lookup(subject, left, controller.signal) : first;
+      };
+      const outcome = await Promise.race([attempt(), budgetExpired]);
+      if (outcome === 'expired') {
+        controller.abort();
+        this.setOnline(false, `status lookup exceeded its ${budgetMs} ms budget`);
+        return this.fallback(cached, startMono);
+      }
+      if (!outcome.ok) {
+        this.setOnline(false, outcome.message);
+        return this.fallback(cached, startMono);
+      }
+      this.setOnline(true, 'status lookup answered');
+      const answer: StatusAnswer = {
+        source: 'online',
+        status: outcome.value.status,
+        flags: outcome.value.flags,
+        declaredAt: outcome.value.declaredAt,
+        dataAgeMs: null,
+      };
+      this.remember(key, { answer, fetchedAtMono: clock.monoMs(), ttlMs: Math.min(outcome.value.ttlMs, this.options.cacheTtlMs) });
+      return answer;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private lookup(subject: Subject, timeoutMs: number, signal: AbortSignal): Promise<HttpOutcome<StatusAnswerWire>> {
+    return this.options.http.request({
+      method: 'POST',
+      path: '/v1/status',
+      body: { subject },
+      schema: statusResponseSchema,
+      timeoutMs: Math.max(1, Math.floor(timeoutMs)),
+      signal,
+    });
+  }
+
+  /** A stale "red" still denies (safe); a stale "green" never allows: the offline rule decides. */
+  private fallback(cached: CacheEntry | undefined, nowMono: number): StatusAnswer {
+    if (cached && (cached.answer.status === 'red' || cached.answer.flags.length > 0)) {
+      return { ...cached.answer, source: 'cache', dataAgeMs: Math.round(nowMono - cached.fetchedAtMono) };
+    }
+    return OFFLINE_ANSWER;
+  }
+
+  private remember(key: string, entry: CacheEntry): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    const max = this.options.cacheMaxEntries ?? 10_000;
+    if (this.cache.size > max) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  private setOnline(isOnline: boolean, detail: string): void {
+    if (this.online === isOnline) return;
+    this.online = isOnline;
+    this.options.onConnectivity?.(isOnline, detail);
+  }
+}
+
+type StatusAnswerWire = ReturnType<typeof statusResponseSchema.parse>;

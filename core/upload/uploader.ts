@@ -1,0 +1,168 @@
+import type { Clock } from '../../common/clock.ts';
+import type { UploadConfig } from '../../common/config.ts';
+import type { EventSink } from '../../common/events.ts';
+import { batchResponseSchema, type BatchResponse } from '../../common/wire.ts';
+import type { HttpClient } from '../http/client.ts';
+import type { Logger } from '../log.ts';
+import type { Outbox, OutboxBatch } from '../outbox/outbox.ts';
+
+export interface UploaderOptions {
+  outbox: Outbox;
+  http: HttpClient;
+  config: UploadConfig;
+  clock: Clock;
+  emit: EventSink;
+  log: Logger;
+  deviceId: string;
+  /** Injected for tests; defaults to Math.random. */
+  random?: () => number;
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Moves committed entries to the server, oldest first, one batch at a time, exactly once:
+ * a batch is written to the outbox before it is sent and keeps its id across retries and restarts,
+ * and the server deduplicates on batch id and entry id. Only a response acknowledging the whole
+ * seq range advances the watermark.
+ */
+export class Uploader {
+  private readonly o: UploaderOptions;
+  private isRunning = false;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private lastErrorLogMs = -Infinity;
+
+  constructor(options: UploaderOptions) {
+    this.o = options;
+  }
+
+  start(): void {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    this.loopDone = this.loop();
+  }
+
+  /** An entry was stored: the loop may have a batch to form. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.isRunning = false;
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  /** Resolves true once nothing is pending, false if `timeoutMs` passes first. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = this.o.clock.monoMs() + timeoutMs;
+    while (this.o.outbox.stats().pending > 0) {
+      if (this.o.clock.monoMs() >= deadline) return false;
+      this.nudge();
+      await sleep(20);
+    }
+    return true;
+  }
+
+  private async loop(): Promise<void> {
+    const { outbox, config, clock } = this.o;
+    while (this.isRunning) {
+      const stats = outbox.stats();
+      if (stats.pending === 0) {
+        await this.idle(5_000);
+        continue;
+      }
+      if (stats.pending < config.batchMaxEntries && stats.oldestPendingAt !== null) {
+        const waitMs = stats.oldestPendingAt + config.batchMaxAgeMs - clock.nowMs();
+        // Let a few companions join; bounded by the age limit (and by a wrong clock: at most maxAge).
+        if (waitMs > 0) {
+          await this.idle(Math.min(waitMs, config.batchMaxAgeMs));
+          if (!this.isRunning) break;
+          if (outbox.stats().pending < config.batchMaxEntries && waitMs > 5) continue;
+        }
+      }
+      const batch = outbox.takeBatch(config.batchMaxEntries, config.batchMaxBytes);
+      if (!batch) continue;
+      const ok = await this.send(batch);
+      if (ok) {
+        this.failures = 0;
+      } else {
+        this.failures++;
+        await this.idle(this.backoffMs());
+      }
+    }
+  }
+
+  private async send(batch: OutboxBatch): Promise<boolean> {
+    const { http, outbox, emit } = this.o;
+    const outcome = await http.request({
+      method: 'POST',
+      path: '/v1/batches',
+      body: { batchId: batch.batchId, deviceId: this.o.deviceId, entries: batch.entries },
+      shouldGzip: true,
+      schema: batchResponseSchema,
+      timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+      headers: { 'idempotency-key': batch.batchId },
+    });
+    if (!outcome.ok) {
+      this.retryAfterMs = outcome.retryAfterMs;
+      this.logFailure(`upload of batch ${batch.batchId} (seq ${batch.fromSeq}-${batch.toSeq}) failed: ${outcome.message}`, outcome.code);
+      return false;
+    }
+    if (!covers(outcome.value, batch)) {
+      this.logFailure(`server acknowledged ${JSON.stringify(outcome.value.acked)}, not seq ${batch.fromSeq}-${batch.toSeq}`, 'server-rejected');
+      return false;
+    }
+    outbox.ackBatch(batch.batchId);
+    emit({
+      type: 'uploaded',
+      batchId: batch.batchId,
+      count: batch.entries.length,
+      fromSeq: batch.fromSeq,
+      toSeq: batch.toSeq,
+      duplicates: outcome.value.duplicates,
+    });
+    return true;
+  }
+
+  private retryAfterMs: number | undefined;
+
+  /** Exponential backoff with full jitter; a server's Retry-After is a floor. */
+  private backoffMs(): number {
+    const { backoffMinMs, backoffMaxMs } = this.o.config;
+    const ceiling = Math.min(backoffMaxMs, backoffMinMs * 2 ** Math.min(this.failures - 1, 20));
+    const jittered = backoffMinMs / 2 + (this.o.random ?? Math.random)() * (ceiling - backoffMinMs / 2);
+    const floor = this.retryAfterMs ?? 0;
+    this.retryAfterMs = undefined;
+    return Math.max(jittered, Math.min(floor, backoffMaxMs));
+  }
+
+  /** Failures repeat every few seconds while offline: report the first, then at most once a minute. */
+  private logFailure(message: string, code: string): void {
+    const now = this.o.clock.monoMs();
+    if (now - this.lastErrorLogMs < 60_000) return;
+    this.lastErrorLogMs = now;
+    this.o.log.warn({ code }, message);
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+function covers(response: BatchResponse, batch: OutboxBatch): boolean {
+  return response.acked.some((r) => r.from <= batch.fromSeq && r.to >= batch.toSeq);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

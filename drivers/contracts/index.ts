@@ -1,0 +1,14 @@
+import type { Indicator } from './indicator.ts';
+import type { Relay } from './relay.ts';
+import type { Scanner } from './scanner.ts';
+
+export type { DeviceState, Framing, RawScan, Scanner, ScannerHandlers } from './scanner.ts';
+export type { Relay } from './relay.ts';
+export type { Indicator, IndicatorColor, IndicatorMode, IndicatorPattern, Sound } from './indicator.ts';
+
+/** What `drivers/create.ts` hands the core: one of each, already constructed, not yet started. */
+export interface DriverSet {
+  scanner: Scanner;
+  gate: Relay;
+  indicator: Indicator;
+}

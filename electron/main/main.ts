@@ -1,0 +1,109 @@
+import { app, ipcMain, Menu, utilityProcess, type BrowserWindow, type WebContents } from 'electron';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import pino from 'pino';
+import { CHANNELS } from '../../common/ipc/contract.ts';
+import { loadConfigFile } from '../../core/runtime/config-file.ts';
+import { Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
+import { createGate } from '../../drivers/create.ts';
+import { registerIpc } from './ipc.ts';
+import { registerAppScheme, serveBundle } from './protocol.ts';
+import { APP_ORIGIN, createKioskWindow } from './windows.ts';
+
+/**
+ * Composition root of the Electron shell: one full-screen window, the core in a utility process,
+ * the bridge, and the systemd watchdog. Thin by design; everything it composes is tested under Node.
+ */
+const log = pino({ level: process.env.KIOSK_LOG_LEVEL ?? 'info', base: { app: 'kiosk-main' } }, pino.destination({ fd: 2, sync: true }));
+const configPath = process.env.KIOSK_CONFIG ?? '/etc/kiosk/kiosk.json';
+const bundleDir = join(import.meta.dirname, '..', 'renderer');
+
+registerAppScheme();
+Menu.setApplicationMenu(null);
+if (!app.requestSingleInstanceLock()) app.exit(0);
+
+let window: BrowserWindow | undefined;
+let lastHeartbeatMs = performance.now();
+const windows = (): WebContents[] => (window && !window.isDestroyed() ? [window.webContents] : []);
+
+const supervisor = new Supervisor({
+  spawn: (): CoreProcessHandle => {
+    const child = utilityProcess.fork(join(import.meta.dirname, 'core-process.js'), [configPath], { serviceName: 'kiosk-core', stdio: 'inherit' });
+    return {
+      send: (m) => child.postMessage(m),
+      onMessage: (l) => child.on('message', l),
+      onExit: (l) => child.on('exit', (code) => l(code, null)),
+      kill: () => child.kill(),
+      get pid() {
+        return child.pid;
+      },
+    };
+  },
+  restoreSafeState: async () => {
+    const gate = createGate(loadConfigFile(configPath).gate);
+    await gate.start();
+    await gate.stop();
+  },
+  onEvent: (event) => {
+    for (const wc of windows()) wc.send(CHANNELS.event, event);
+  },
+  log,
+});
+
+void app.whenReady().then(() => {
+  serveBundle(bundleDir);
+  registerIpc(
+    ipcMain,
+    {
+      getStatus: () => supervisor.status(),
+      submitScan: (scan) => supervisor.submitScan(scan),
+      heartbeat: () => {
+        lastHeartbeatMs = performance.now();
+      },
+    },
+    windows,
+  );
+  supervisor.start();
+  window = createKioskWindow({
+    isPackaged: app.isPackaged,
+    allowDevTools: process.env.KIOSK_DEVTOOLS === '1',
+    preloadPath: join(import.meta.dirname, '..', 'preload', 'guard.preload.cjs'),
+  });
+  void window.loadURL(`${APP_ORIGIN}/guard/index.html`);
+  window.webContents.once('did-finish-load', () => notifySystemd('READY=1'));
+  startWatchdog();
+});
+
+let renderFailures: number[] = [];
+app.on('render-process-gone', (_event, contents, details) => {
+  log.error({ reason: details.reason }, 'renderer gone');
+  const now = Date.now();
+  renderFailures = [...renderFailures.filter((t) => now - t < 60_000), now];
+  // Three crashes in a minute: let systemd restart everything rather than loop here.
+  if (renderFailures.length >= 3) app.exit(1);
+  else contents.reload();
+});
+app.on('child-process-gone', (_event, details) => log.error({ type: details.type, reason: details.reason, name: details.name }, 'child process gone'));
+app.on('window-all-closed', () => {
+  void supervisor.stop().then(() => app.quit());
+});
+
+/**
+ * systemd's WatchdogSec: ping only while the renderer heartbeats and the core runs, so a hung UI
+ * or a dead core leads to a restart. Node has no datagram-socket API for NOTIFY_SOCKET, hence
+ * `systemd-notify` (NotifyAccess=all in the unit).
+ */
+function startWatchdog(): void {
+  const usec = Number(process.env.WATCHDOG_USEC ?? 0);
+  if (!usec) return;
+  setInterval(() => {
+    if (performance.now() - lastHeartbeatMs < usec / 1000 && supervisor.isCoreRunning) notifySystemd('WATCHDOG=1');
+  }, Math.max(1000, usec / 2000));
+}
+
+function notifySystemd(state: string): void {
+  if (!process.env.NOTIFY_SOCKET) return;
+  execFile('systemd-notify', [state], (err) => {
+    if (err) log.warn({ err }, 'systemd-notify failed');
+  });
+}

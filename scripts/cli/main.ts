@@ -1,0 +1,130 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { VENUE_KINDS } from '../../common/wire.ts';
+
+const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+const program = new Command('kiosk')
+  .description('Entrance kiosk: QR scan → verdict → gate, durable outbox, upload to the tracing server')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+program.exitOverride((err) => {
+  // Usage errors exit 2 (like a bad config), help and version exit 0.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+
+program
+  .command('run')
+  .description('run the kiosk core (scanner, decisions, gate, outbox, uploads)')
+  .requiredOption('--config <file>', 'kiosk config file (docs/config.md)')
+  .option('--headless', 'no window: plain Node (the only mode without Electron)')
+  .option('--events <target>', 'write NDJSON events to "-" (stdout) or a file')
+  .addOption(new Option('--drain-ms <ms>', 'after stdin input ends, wait this long for uploads').argParser(int('--drain-ms')).default(10_000))
+  .action(async (o: { config: string; headless?: boolean; events?: string; drainMs: number }) => {
+    const { runCommand } = await import('./run.ts');
+    await runCommand({ config: o.config, drainMs: o.drainMs, ...(o.headless ? { headless: true } : {}), ...(o.events ? { events: o.events } : {}) });
+  });
+
+program
+  .command('demo')
+  .description('run everything on this machine: server, venue, enrollment, fake scanner and gate, uploads')
+  .addOption(new Option('--duration <s>', 'seconds of scanning').argParser(int('--duration', 1, 3600)).default(10))
+  .addOption(new Option('--interval-ms <ms>', 'time between scans').argParser(int('--interval-ms', 1, 60_000)).default(150))
+  .option('--json', 'end with one JSON summary line')
+  .option('--keep', 'keep the temporary directory')
+  .action(async (o: { duration: number; intervalMs: number; json?: boolean; keep?: boolean }) => {
+    const { demoCommand } = await import('./demo.ts');
+    await demoCommand({ durationS: o.duration, intervalMs: o.intervalMs, json: o.json === true, keep: o.keep === true });
+  });
+
+program
+  .command('provision')
+  .description('enroll this kiosk with a one-time code and write its key and config')
+  .requiredOption('--server <url>', 'tracing server base URL')
+  .requiredOption('--code <code>', 'one-time enrollment code')
+  .requiredOption('--config <file>', 'config file to create or update')
+  .option('--name <name>', 'a name for this device (e.g. "Cổng chính")')
+  .option('--force', 're-provision although entries of the old identity are not uploaded (they are lost)')
+  .option('--json', 'print the result as JSON')
+  .action(async (o: { server: string; code: string; config: string; name?: string; force?: boolean; json?: boolean }) => {
+    const { provisionCommand } = await import('./provision.ts');
+    await provisionCommand(o);
+  });
+
+const config = program.command('config').description('configuration tools');
+config
+  .command('check <file>')
+  .description('validate a config file; names every wrong field')
+  .option('--json', 'print the result as JSON')
+  .action(async (file: string, o: { json?: boolean }) => {
+    const { configCheck } = await import('./config.ts');
+    configCheck(file, o);
+  });
+
+const server = program.command('server').description('the reference tracing server');
+server
+  .command('start')
+  .description('serve the API of docs/api.md')
+  .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').argParser(int('--port', 0, 65535)).default(8080))
+  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--admin-token <token>', 'enables the admin endpoints (or env KIOSK_ADMIN_TOKEN)')
+  .action(async (o: { port: number; db: string; host: string; adminToken?: string }) => {
+    const { serverStart } = await import('./server.ts');
+    const adminToken = o.adminToken ?? process.env.KIOSK_ADMIN_TOKEN;
+    await serverStart({ port: o.port, db: o.db, host: o.host, ...(adminToken ? { adminToken } : {}) });
+  });
+
+const venue = server.command('venue').description('venues and enrollment codes');
+venue
+  .command('add')
+  .description('create a venue and its first one-time enrollment code')
+  .requiredOption('--name <name>', 'venue name')
+  .addOption(new Option('--kind <kind>', 'venue kind').choices(VENUE_KINDS).makeOptionMandatory())
+  .requiredOption('--db <file>', 'SQLite database file')
+  .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
+  .option('--json', 'print {"venueId","enrollmentCode","expiresAt"}')
+  .action(async (o: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number }) => {
+    const { venueAdd } = await import('./server.ts');
+    venueAdd(o);
+  });
+venue
+  .command('code')
+  .description('issue another one-time enrollment code for a venue')
+  .requiredOption('--venue <id>', 'venue id')
+  .requiredOption('--db <file>', 'SQLite database file')
+  .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
+  .option('--json', 'print JSON')
+  .action(async (o: { venue: string; db: string; json?: boolean; codeTtlHours: number }) => {
+    const { venueCode } = await import('./server.ts');
+    venueCode(o);
+  });
+
+server
+  .command('entries')
+  .description('list received entries')
+  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--venue <id>', 'only this venue')
+  .option('--device <id>', 'only this device')
+  .option('--json', 'print a JSON array of entries')
+  .action(async (o: { db: string; json?: boolean; venue?: string; device?: string }) => {
+    const { listEntries } = await import('./server.ts');
+    listEntries(o);
+  });
+
+server
+  .command('seed')
+  .description('add realistic test people with declaration statuses')
+  .requiredOption('--db <file>', 'SQLite database file')
+  .addOption(new Option('--count <n>', 'people').argParser(int('--count', 1, 10_000_000)).default(1000))
+  .addOption(new Option('--seed <n>', 'random seed').argParser(int('--seed')).default(2021))
+  .option('--json', 'print JSON')
+  .action(async (o: { db: string; count: number; seed: number; json?: boolean }) => {
+    const { seed } = await import('./server.ts');
+    seed(o);
+  });
+
+await program.parseAsync(process.argv);

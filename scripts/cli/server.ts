@@ -1,0 +1,94 @@
+import { KioskError } from '../../common/errors.ts';
+import { VENUE_KINDS, type VenueKind } from '../../common/wire.ts';
+import { buildServer } from '../../server/app.ts';
+import { makePeople, seedStatuses } from '../../server/seed.ts';
+import { ServerStore } from '../../server/store.ts';
+import { fail, printJson } from './output.ts';
+
+export async function serverStart(options: { port: number; db: string; host: string; adminToken?: string }): Promise<void> {
+  let store: ServerStore;
+  try {
+    store = new ServerStore(options.db);
+  } catch (err) {
+    fail(err);
+  }
+  const app = buildServer({ store, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
+  try {
+    await app.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    fail(new KioskError('server-unreachable', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`));
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  printJson({ listening: `http://${options.host}:${port}`, port, db: options.db });
+  const stop = async () => {
+    await app.close();
+    store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+export function venueAdd(options: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number }): void {
+  if (!(VENUE_KINDS as readonly string[]).includes(options.kind)) {
+    fail(new KioskError('bad-request', `--kind must be one of ${VENUE_KINDS.join(', ')}`));
+  }
+  const store = new ServerStore(options.db);
+  try {
+    const created = store.createVenue(options.name, options.kind as VenueKind, options.codeTtlHours * 3600_000);
+    if (options.json) printJson(created);
+    else process.stdout.write(`venue ${created.venueId} created; enrollment code ${created.enrollmentCode} (valid until ${new Date(created.expiresAt).toISOString()})\n`);
+  } finally {
+    store.close();
+  }
+}
+
+export function venueCode(options: { venue: string; db: string; json?: boolean; codeTtlHours: number }): void {
+  const store = new ServerStore(options.db);
+  try {
+    const issued = store.issueEnrollmentCode(options.venue, options.codeTtlHours * 3600_000);
+    if (options.json) printJson({ venueId: options.venue, enrollmentCode: issued.code, expiresAt: issued.expiresAt });
+    else process.stdout.write(`enrollment code ${issued.code} for ${options.venue}\n`);
+  } catch (err) {
+    fail(err);
+  } finally {
+    store.close();
+  }
+}
+
+export function listEntries(options: { db: string; json?: boolean; venue?: string; device?: string }): void {
+  const store = new ServerStore(options.db);
+  try {
+    const entries = store.listEntries({
+      ...(options.venue ? { venueId: options.venue } : {}),
+      ...(options.device ? { deviceId: options.device } : {}),
+    });
+    if (options.json) {
+      printJson(entries);
+      return;
+    }
+    for (const e of entries) {
+      process.stdout.write(
+        `${e.deviceId} #${e.seq} ${new Date(e.recordedAt).toISOString()} ${e.direction} ${e.format} ${e.verdict} [${e.reasons.join(',')}] ${e.entryId}\n`,
+      );
+    }
+    process.stdout.write(`${entries.length} entries\n`);
+  } finally {
+    store.close();
+  }
+}
+
+export function seed(options: { db: string; count: number; seed: number; json?: boolean }): void {
+  const store = new ServerStore(options.db);
+  try {
+    const people = makePeople(options.count, options.seed);
+    store.db.transaction(() => seedStatuses(store, people))();
+    const byStatus: Record<string, number> = {};
+    for (const p of people) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
+    if (options.json) printJson({ people: people.length, byStatus });
+    else process.stdout.write(`seeded ${people.length} people: ${JSON.stringify(byStatus)}\n`);
+  } finally {
+    store.close();
+  }
+}

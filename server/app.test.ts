@@ -1,0 +1,199 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { rawPublicKey } from '../core/identity/device-key.ts';
+import type { WireEntry } from '../common/wire.ts';
+import { enrollDevice, signedHeaders, startTestServer, type EnrolledDevice, type TestServer } from '../test/helpers/server.ts';
+
+function entry(seq: number, overrides: Partial<WireEntry> = {}): WireEntry {
+  return {
+    entryId: uuidv7(),
+    seq,
+    recordedAt: Date.UTC(2021, 8, 1, 8) + seq,
+    bootId: 'b1',
+    monoMs: seq,
+    clockSynced: true,
+    direction: 'in',
+    format: 'vn-cccd',
+    verdict: 'allow',
+    reasons: ['status-green'],
+    source: 'online',
+    status: 'green',
+    subject: { type: 'cccd', id: '079303001234' },
+    dataAgeMs: null,
+    latencyMs: 2,
+    ...overrides,
+  };
+}
+
+describe('reference server', () => {
+  let server: TestServer;
+  let device: EnrolledDevice;
+
+  beforeEach(async () => {
+    server = await startTestServer({ adminToken: 'secret-admin' });
+    device = enrollDevice(server.store);
+  });
+  afterEach(() => server.close());
+
+  const post = (path: string, body: unknown, opts: { gzip?: boolean; headers?: (raw: Buffer) => Record<string, string>; raw?: Buffer } = {}) => {
+    const json = opts.raw ?? Buffer.from(JSON.stringify(body));
+    const payload = opts.gzip ? gzipSync(json) : json;
+    return server.app.inject({
+      method: 'POST',
+      url: path,
+      payload,
+      headers: {
+        'content-type': 'application/json',
+        ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}),
+        ...(opts.headers ? opts.headers(payload) : signedHeaders(device, 'POST', path, payload)),
+      },
+    });
+  };
+  const batch = (entries: WireEntry[], batchId = uuidv7()) => ({ batchId, deviceId: device.deviceId, entries });
+
+  describe('enrollment', () => {
+    const enroll = (code: string) => {
+      const { publicKey } = generateKeyPairSync('ed25519');
+      return post('/v1/enroll', { code, publicKey: rawPublicKey(publicKey) }, { headers: () => ({}) });
+    };
+
+    it('trades a one-time code for a device identity, once', async () => {
+      const { enrollmentCode, venueId } = server.store.createVenue('Bến xe Miền Đông', 'bus-station');
+      const first = await enroll(enrollmentCode.toLowerCase().replace('-', ''));
+      expect(first.statusCode).toBe(201);
+      expect(first.json()).toMatchObject({ venueId, venue: { name: 'Bến xe Miền Đông', kind: 'bus-station' } });
+      const again = await enroll(enrollmentCode);
+      expect([again.statusCode, again.json().error.code]).toEqual([409, 'enroll-code-used']);
+    });
+
+    it('refuses an unknown and an expired code', async () => {
+      const unknown = await enroll('AAAAA-AAAAA');
+      expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'enroll-code-invalid']);
+      const { venueId } = server.store.createVenue('Chợ Bến Thành', 'market');
+      const { code } = server.store.issueEnrollmentCode(venueId, -1);
+      const expired = await enroll(code);
+      expect([expired.statusCode, expired.json().error.code]).toEqual([410, 'enroll-code-expired']);
+    });
+  });
+
+  describe('signed requests', () => {
+    const status = { subject: { type: 'cccd', id: '079303001234' } };
+
+    it('answers a signed status lookup', async () => {
+      server.store.setSubjectStatus({ type: 'cccd', id: '079303001234' }, 'red', ['F1'], 1);
+      const res = await post('/v1/status', status);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'red', flags: ['F1'] });
+    });
+
+    it('rejects an unsigned request', async () => {
+      const res = await post('/v1/status', status, { headers: () => ({}) });
+      expect([res.statusCode, res.json().error.code]).toEqual([401, 'unauthorized']);
+    });
+
+    it('rejects a signature made with another key', async () => {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      const res = await post('/v1/status', status, { headers: (raw) => signedHeaders(device, 'POST', '/v1/status', raw, { key: privateKey }) });
+      expect([res.statusCode, res.json().error.message]).toEqual([401, 'signature does not verify']);
+    });
+
+    it('rejects a body that differs from the signed digest', async () => {
+      const res = await post('/v1/status', status, { headers: () => signedHeaders(device, 'POST', '/v1/status', Buffer.from('{}')) });
+      expect(res.statusCode).toBe(401);
+    });
+
+    it('rejects a replayed request', async () => {
+      const raw = Buffer.from(JSON.stringify(status));
+      const headers = signedHeaders(device, 'POST', '/v1/status', raw);
+      expect((await post('/v1/status', status, { raw, headers: () => headers })).statusCode).toBe(200);
+      const replay = await post('/v1/status', status, { raw, headers: () => headers });
+      expect([replay.statusCode, replay.json().error.code]).toEqual([401, 'replayed']);
+    });
+
+    it('tells a kiosk with a wrong clock the server time instead of locking it out', async () => {
+      const res = await post('/v1/status', status, { headers: (raw) => signedHeaders(device, 'POST', '/v1/status', raw, { timestamp: String(Date.now() - 86_400_000) }) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('clock-skew');
+      expect(Math.abs(res.json().error.serverTime - Date.now())).toBeLessThan(5000);
+    });
+
+    it("refuses a batch that names another device", async () => {
+      const other = enrollDevice(server.store);
+      const res = await post('/v1/batches', { ...batch([entry(1)]), deviceId: other.deviceId });
+      expect([res.statusCode, res.json().error.code]).toEqual([403, 'forbidden']);
+    });
+  });
+
+  describe('batch ingest', () => {
+    it('stores a gzipped batch and acknowledges its seq range', async () => {
+      const res = await post('/v1/batches', batch([entry(1), entry(2), entry(3)]), { gzip: true });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ accepted: 3, duplicates: 0, acked: [{ from: 1, to: 3 }], gaps: [], replayed: false });
+      expect(server.store.countEntries()).toBe(3);
+    });
+
+    it('answers a repeated batch id without storing anything twice', async () => {
+      const b = batch([entry(1), entry(2)]);
+      await post('/v1/batches', b, { gzip: true });
+      const again = await post('/v1/batches', b, { gzip: true });
+      expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, replayed: true, acked: [{ from: 1, to: 2 }] });
+      expect(server.store.countEntries()).toBe(2);
+    });
+
+    it('stores each entry id once even when another batch carries it', async () => {
+      const e = [entry(1), entry(2)];
+      await post('/v1/batches', batch(e));
+      const res = await post('/v1/batches', batch([...e, entry(3)]));
+      expect(res.json()).toMatchObject({ accepted: 1, duplicates: 2 });
+      expect(server.store.countEntries()).toBe(3);
+    });
+
+    it('reports missing seq ranges of the device', async () => {
+      await post('/v1/batches', batch([entry(1), entry(2)]));
+      const res = await post('/v1/batches', batch([entry(6), entry(7)]));
+      expect(res.json().gaps).toEqual([{ from: 3, to: 5 }]);
+      await post('/v1/batches', batch([entry(3), entry(4), entry(5)]));
+      expect(server.store.gaps(device.deviceId)).toEqual([]);
+    });
+
+    it.each([
+      ['not JSON', Buffer.from('{"batchId":'), 400, 'bad-request'],
+      ['a batch without entries', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [] })), 400, 'bad-request'],
+      ['an entry with a negative seq', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [{ ...entry(1), seq: -1 }] })), 400, 'bad-request'],
+    ])('rejects %s with a clear 4xx and stores nothing', async (_label, raw, status, code) => {
+      const res = await post('/v1/batches', undefined, { raw });
+      expect([res.statusCode, res.json().error.code]).toEqual([status, code]);
+      expect(server.store.countEntries()).toBe(0);
+    });
+
+    it('rejects a 100 MB body with 413', async () => {
+      const raw = Buffer.alloc(100 * 1024 * 1024, 0x20);
+      const res = await post('/v1/batches', undefined, { raw, headers: () => ({}) });
+      expect([res.statusCode, res.json().error.code]).toEqual([413, 'payload-too-large']);
+    });
+
+    it('stops a gzip bomb at the inflated-size cap', async () => {
+      const bomb = gzipSync(Buffer.alloc(80 * 1024 * 1024, 0x20));
+      const res = await server.app.inject({
+        method: 'POST',
+        url: '/v1/batches',
+        payload: bomb,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...signedHeaders(device, 'POST', '/v1/batches', bomb) },
+      });
+      expect([res.statusCode, res.json().error.code]).toEqual([413, 'payload-too-large']);
+    });
+  });
+
+  describe('admin', () => {
+    it('lists entries only with the admin token', async () => {
+      await post('/v1/batches', batch([entry(1)]));
+      const denied = await server.app.inject({ method: 'GET', url: '/v1/entries' });
+      expect(denied.statusCode).toBe(401);
+      const res = await server.app.inject({ method: 'GET', url: '/v1/entries', headers: { authorization: 'Bearer secret-admin' } });
+      expect(res.json().entries).toHaveLength(1);
+      expect(res.json().entries[0]).toMatchObject({ deviceId: device.deviceId, seq: 1 });
+    });
+  });
+});
