@@ -78,8 +78,9 @@ const ENTRY_JSON_OVERHEAD = 330;
  * The durable buffer between a verdict and the tracing server.
  *
  * Durability: WAL with synchronous=FULL, so `record` returns only after the WAL is fsynced: a verdict
- * a guard saw survives a pulled plug. Automatic checkpoints are off on this connection so the
- * scan path never pays for copying the WAL into the database; `checkpoint()` runs when idle.
+ * a guard saw survives a pulled plug. Automatic checkpoints stay on (every 1000 pages): they keep
+ * the WAL short so it is rewritten in place, and an fsync that does not grow the file skips the
+ * filesystem's metadata journal. Measured: disabling them doubled the p50 of a commit on ext4.
  */
 export class Outbox {
   private readonly db: Database.Database;
@@ -112,7 +113,6 @@ export class Outbox {
       db = new Database(options.path);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
-      db.pragma('wal_autocheckpoint = 0');
       db.pragma('foreign_keys = ON');
       migrateOutbox(db);
     } catch (err) {
@@ -205,11 +205,6 @@ export class Outbox {
     const last = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
     const lastSeq = last?.seq ?? 0;
     return { lastSeq, uploadedThrough, pending: Math.max(0, lastSeq - uploadedThrough), oldestPendingAt: this.oldestPendingAt() };
-  }
-
-  /** Copies the WAL into the database; call when idle (never on the scan path). */
-  checkpoint(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   close(): void {

@@ -98,16 +98,6 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     gate: drivers.gate.id,
   });
 
-  // Checkpoint the WAL when scans are quiet, off the scan path.
-  const checkpointTimer = setInterval(() => {
-    try {
-      outbox.checkpoint();
-    } catch (err) {
-      log.warn({ err }, 'WAL checkpoint failed');
-    }
-  }, 2_000);
-  checkpointTimer.unref();
-
   let stopped: Promise<void> | undefined;
   return {
     core,
@@ -116,7 +106,6 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     drivers,
     stop(reason = 'stopped') {
       stopped ??= (async () => {
-        clearInterval(checkpointTimer);
         await core.stop();
         outbox.close();
         emit({ type: 'stopped', reason });
