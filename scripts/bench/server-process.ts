@@ -11,7 +11,7 @@ const KIOSK = join(import.meta.dirname, '..', 'kiosk.js');
 export async function startServerProcess(dbPath: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
   const proc = spawn(process.execPath, [KIOSK, 'server', 'start', '--port', '0', '--db', dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout! });
+    const rl = createInterface({ input: proc.stdout });
     rl.once('line', (line) => resolve((JSON.parse(line) as { listening: string }).listening));
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
