@@ -33,6 +33,11 @@ export interface RequestOptions<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
+/** What the status checker and the uploader need from HTTP; tests pass a scripted fake. */
+export interface HttpRequester {
+  request<S extends z.ZodType>(options: RequestOptions<S>): Promise<HttpOutcome<z.output<S>>>;
+}
+
 export interface HttpClientOptions {
   baseUrl: string;
   identity?: DeviceIdentity;
@@ -41,7 +46,7 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
 }
 
-export class HttpClient {
+export class HttpClient implements HttpRequester {
   private readonly axios: AxiosInstance;
   private readonly identity: DeviceIdentity | undefined;
   private readonly clock: Clock;

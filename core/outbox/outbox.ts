@@ -192,6 +192,14 @@ export class Outbox {
     })();
   }
 
+  /**
+   * Forgets a batch the server refused as a whole (413: too large), so its entries can be sent
+   * again in smaller batches under new ids. Only safe when the server stored none of it.
+   */
+  abandonBatch(batchId: string): void {
+    this.db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+  }
+
   /** Wall time of the oldest pending entry, for the age bound of batches. */
   oldestPendingAt(): number | null {
     const row = this.db.prepare('SELECT recorded_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1').get(this.uploadedThrough()) as

@@ -1,11 +1,11 @@
 import type { Clock } from '../../common/clock.ts';
 import { statusResponseSchema, type Subject } from '../../common/wire.ts';
 import type { StatusAnswer } from '../decision/decide.ts';
-import type { HttpClient, HttpOutcome } from '../http/client.ts';
+import type { HttpOutcome, HttpRequester } from '../http/client.ts';
 import { OFFLINE_ANSWER, type StatusChecker } from './status-checker.ts';
 
 export interface HttpStatusCheckerOptions {
-  http: HttpClient;
+  http: HttpRequester;
   clock: Clock;
   /** End-to-end budget of one check, retry included. */
   budgetMs: number;

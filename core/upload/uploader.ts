@@ -2,13 +2,13 @@ import type { Clock } from '../../common/clock.ts';
 import type { UploadConfig } from '../../common/config.ts';
 import type { EventSink } from '../../common/events.ts';
 import { batchResponseSchema, type BatchResponse } from '../../common/wire.ts';
-import type { HttpClient } from '../http/client.ts';
+import type { HttpRequester } from '../http/client.ts';
 import type { Logger } from '../log.ts';
 import type { Outbox, OutboxBatch } from '../outbox/outbox.ts';
 
 export interface UploaderOptions {
   outbox: Outbox;
-  http: HttpClient;
+  http: HttpRequester;
   config: UploadConfig;
   clock: Clock;
   emit: EventSink;
@@ -28,9 +28,13 @@ export interface UploaderOptions {
 export class Uploader {
   private readonly o: UploaderOptions;
   private isRunning = false;
+  /** Ends the current wait early: set by `idle`, called by `nudge` (unless backing off) and `stop`. */
   private wake: (() => void) | undefined;
+  private isBackingOff = false;
   private loopDone: Promise<void> = Promise.resolve();
   private failures = 0;
+  /** Lowered after a 413 so the next batches fit the server's body limit. */
+  private maxEntries: number | undefined;
   private lastErrorLogMs = -Infinity;
 
   constructor(options: UploaderOptions) {
@@ -45,7 +49,8 @@ export class Uploader {
 
   /** An entry was stored: the loop may have a batch to form. */
   nudge(): void {
-    this.wake?.();
+    // New entries do not shorten a backoff: the server asked for (or needs) the pause.
+    if (!this.isBackingOff) this.wake?.();
   }
 
   async stop(): Promise<void> {
@@ -82,14 +87,16 @@ export class Uploader {
           if (outbox.stats().pending < config.batchMaxEntries && waitMs > 5) continue;
         }
       }
-      const batch = outbox.takeBatch(config.batchMaxEntries, config.batchMaxBytes);
+      const batch = outbox.takeBatch(this.maxEntries ?? config.batchMaxEntries, config.batchMaxBytes);
       if (!batch) continue;
       const ok = await this.send(batch);
       if (ok) {
         this.failures = 0;
       } else {
         this.failures++;
+        this.isBackingOff = true;
         await this.idle(this.backoffMs());
+        this.isBackingOff = false;
       }
     }
   }
@@ -105,6 +112,13 @@ export class Uploader {
       timeoutMs: this.o.requestTimeoutMs ?? 30_000,
       headers: { 'idempotency-key': batch.batchId },
     });
+    if (!outcome.ok && outcome.code === 'payload-too-large' && batch.entries.length > 1) {
+      // Refused whole, nothing stored: re-form smaller batches from the same entries.
+      outbox.abandonBatch(batch.batchId);
+      this.maxEntries = Math.max(1, Math.floor(batch.entries.length / 2));
+      this.o.log.warn({ maxEntries: this.maxEntries }, 'server refused the batch as too large; halving the batch size');
+      return true;
+    }
     if (!outcome.ok) {
       this.retryAfterMs = outcome.retryAfterMs;
       this.logFailure(`upload of batch ${batch.batchId} (seq ${batch.fromSeq}-${batch.toSeq}) failed: ${outcome.message}`, outcome.code);
