@@ -1,3 +1,4 @@
+import type { output, ZodType } from 'zod';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/clock.ts';
@@ -27,11 +28,14 @@ async function stalledServer(): Promise<{ url: string; close(): Promise<void> }>
 
 class Scripted implements HttpRequester {
   calls = 0;
-  constructor(private readonly answers: Array<HttpOutcome<unknown>>) {}
-  async request<S extends import('zod').ZodType>(_o: RequestOptions<S>): Promise<HttpOutcome<import('zod').output<S>>> {
+  private readonly answers: Array<HttpOutcome<unknown>>;
+  constructor(answers: Array<HttpOutcome<unknown>>) {
+    this.answers = answers;
+  }
+  async request<S extends ZodType>(_o: RequestOptions<S>): Promise<HttpOutcome<output<S>>> {
     const a = this.answers[Math.min(this.calls, this.answers.length - 1)]!;
     this.calls++;
-    return a as HttpOutcome<import('zod').output<S>>;
+    return a as HttpOutcome<output<S>>;
   }
 }
 

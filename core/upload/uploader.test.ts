@@ -1,3 +1,4 @@
+import type { output, ZodType } from 'zod';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +18,14 @@ type Script = (body: BatchRequest, attempt: number) => HttpOutcome<unknown>;
 /** An HTTP fake that records each batch and answers from a script. */
 class ScriptedServer implements HttpRequester {
   readonly bodies: BatchRequest[] = [];
-  constructor(private readonly script: Script) {}
-  async request<S extends import('zod').ZodType>(options: RequestOptions<S>): Promise<HttpOutcome<import('zod').output<S>>> {
+  private readonly script: Script;
+  constructor(script: Script) {
+    this.script = script;
+  }
+  async request<S extends ZodType>(options: RequestOptions<S>): Promise<HttpOutcome<output<S>>> {
     const body = structuredClone(options.body) as BatchRequest;
     this.bodies.push(body);
-    return this.script(body, this.bodies.length) as HttpOutcome<import('zod').output<S>>;
+    return this.script(body, this.bodies.length) as HttpOutcome<output<S>>;
   }
 }
 
