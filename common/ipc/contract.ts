@@ -43,11 +43,4 @@ export const kioskStatusSchema = z.object({
 });
 export type KioskStatus = z.infer<typeof kioskStatusSchema>;
 
-/** IPC channel names exist only here; all share the `kiosk:` prefix the main process checks. */
-export const CHANNELS = {
-  getStatus: 'kiosk:status:get',
-  submitScan: 'kiosk:scan:submit',
-  heartbeat: 'kiosk:health:heartbeat',
-  event: 'kiosk:event:push',
-} as const;
-export const CHANNEL_PREFIX = 'kiosk:';
+export { CHANNELS, CHANNEL_PREFIX } from './channels.ts';

@@ -28,7 +28,7 @@ const windows = (): WebContents[] => (window && !window.isDestroyed() ? [window.
 
 const supervisor = new Supervisor({
   spawn: (): CoreProcessHandle => {
-    const child = utilityProcess.fork(join(import.meta.dirname, 'core-process.js'), [configPath], { serviceName: 'kiosk-core', stdio: 'inherit' });
+    const child = utilityProcess.fork(join(import.meta.dirname, 'core-process.mjs'), [configPath], { serviceName: 'kiosk-core', stdio: 'inherit' });
     return {
       send: (m) => child.postMessage(m),
       onMessage: (l) => child.on('message', l),

@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type { KioskEvent } from '../../common/events.ts';
-import { CHANNELS, type KioskApi, type KioskStatus, type SubmittedScan } from '../../common/ipc/contract.ts';
+import { CHANNELS } from '../../common/ipc/channels.ts';
+import type { KioskApi, KioskStatus, SubmittedScan } from '../../common/ipc/contract.ts';
 import type { Result } from '../../common/result.ts';
 
 /**

@@ -1,0 +1,56 @@
+import { build, type BuildOptions } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Bundles the Electron app into dist/: main and the core utility process (ESM, Node), the sandboxed
+ * preload (CommonJS: a sandboxed preload can `require` only `electron`, so zod is bundled in), and
+ * the renderer (browser ESM). Native modules stay external and ship as N-API prebuilds.
+ */
+const root = join(import.meta.dirname, '..');
+export const NATIVE = ['better-sqlite3', 'serialport', '@serialport/*', 'node-hid'];
+
+export function buildOptions(outdir = join(root, 'dist')): Record<'main' | 'preload' | 'renderer', BuildOptions> {
+  const common: BuildOptions = { bundle: true, sourcemap: true, target: 'es2023', logLevel: 'warning', legalComments: 'none' };
+  return {
+    main: {
+      ...common,
+      entryPoints: { main: join(root, 'electron/main/main.ts'), 'core-process': join(root, 'electron/main/core-process.ts') },
+      outdir: join(outdir, 'electron'),
+      outExtension: { '.js': '.mjs' },
+      platform: 'node',
+      format: 'esm',
+      external: ['electron', ...NATIVE],
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    },
+    preload: {
+      ...common,
+      entryPoints: { 'guard.preload': join(root, 'electron/preload/guard.preload.ts') },
+      outdir: join(outdir, 'preload'),
+      outExtension: { '.js': '.cjs' },
+      platform: 'node',
+      format: 'cjs',
+      external: ['electron'],
+    },
+    renderer: {
+      ...common,
+      entryPoints: { 'guard/guard': join(root, 'renderer/guard/guard.ts') },
+      outdir: join(outdir, 'renderer'),
+      platform: 'browser',
+      format: 'esm',
+    },
+  };
+}
+
+export async function buildAll(outdir = join(root, 'dist')): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  const options = buildOptions(outdir);
+  await Promise.all([build(options.main), build(options.preload), build(options.renderer)]);
+  mkdirSync(join(outdir, 'renderer', 'guard'), { recursive: true });
+  for (const file of ['index.html', 'guard.css']) cpSync(join(root, 'renderer/guard', file), join(outdir, 'renderer/guard', file));
+}
+
+if (import.meta.main) {
+  await buildAll();
+  process.stdout.write('built dist/electron, dist/preload, dist/renderer\n');
+}
