@@ -50,11 +50,14 @@ const serialRelayGate = z.strictObject({
   /** 1-based relay channel on the LCUS board. */
   channel: z.number().int().min(1).max(8).default(1),
   pulseMs: z.number().int().min(1).max(60_000).default(800),
+  watchdogMs: z.number().int().min(100).max(60_000).default(2000),
 });
 
 const fakeGate = z.strictObject({
   kind: z.literal('fake'),
   pulseMs: z.number().int().min(1).max(60_000).default(800),
+  /** The supervisor drives the outputs safe within this long after the core dies or hangs. */
+  watchdogMs: z.number().int().min(100).max(60_000).default(2000),
 });
 
 export const gateSchema = z.discriminatedUnion('kind', [serialRelayGate, fakeGate]);

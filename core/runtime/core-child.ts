@@ -24,6 +24,10 @@ export interface CoreChildOptions {
   extraSink?: (event: KioskEvent) => void;
   /** How often the child proves it is alive (the supervisor's watchdog). */
   aliveIntervalMs?: number;
+  /** After the scanner's input ends (stdin closed), wait this long for uploads, then exit 0. */
+  drainMs?: number;
+  /** Tells a person why the core could not start (stderr line); the process then exits. */
+  onFatal?: (err: unknown) => void;
 }
 
 const encoder = new TextEncoder();
@@ -49,12 +53,23 @@ export async function runCoreChild(options: CoreChildOptions): Promise<void> {
     running = await startKiosk(config, { drivers: options.createDrivers(config), emit, log });
   } catch (err) {
     const e = serializeError(err);
+    options.onFatal?.(err);
     emit({ type: 'error', code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) });
     // Exit code 78 (EX_CONFIG) tells the supervisor not to restart in a loop on a bad config.
     process.exit(e.code.startsWith('config') || e.code.startsWith('key') ? 78 : 1);
   }
 
   const alive = setInterval(() => channel.send({ type: 'alive', at: Date.now() }), options.aliveIntervalMs ?? 500);
+  running.core.onScannerEnd(() => {
+    void (async () => {
+      await running.core.whenIdle();
+      const isDrained = (await running.uploader?.drain(options.drainMs ?? 10_000)) ?? true;
+      if (!isDrained) log.warn('input ended; some entries still wait in the outbox for the server');
+      clearInterval(alive);
+      await running.stop('input-ended');
+      process.exit(0);
+    })();
+  });
   channel.onMessage((raw) => {
     const parsed = toCoreSchema.safeParse(raw);
     if (!parsed.success) {

@@ -43,6 +43,7 @@ export class Supervisor {
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private isStopping = false;
   private failures = 0;
+  private hasBeenReady = false;
   private nextRequestId = 1;
   private readonly pending = new Map<number, (status: KioskStatus) => void>();
   private exitWaiters: Array<() => void> = [];
@@ -103,7 +104,7 @@ export class Supervisor {
   /** Graceful stop: asks the core to shut down (it drives outputs safe), kills it after `graceMs`. */
   async stop(graceMs = 5000): Promise<void> {
     this.isStopping = true;
-    if (this.watchdog !== undefined) clearInterval(this.watchdog);
+    this.stopWatchdog();
     const child = this.child;
     if (child) {
       const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
@@ -113,6 +114,11 @@ export class Supervisor {
       clearTimeout(timer);
     }
     this.resolveDone(0);
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
+    this.watchdog = undefined;
   }
 
   private spawn(): void {
@@ -125,7 +131,10 @@ export class Supervisor {
       const msg = parsed.data;
       this.lastAliveMs = performance.now();
       if (msg.type === 'event') {
-        if (msg.event.type === 'ready') this.failures = 0;
+        if (msg.event.type === 'ready') {
+          this.failures = 0;
+          this.hasBeenReady = true;
+        }
         this.o.onEvent(msg.event);
       } else if (msg.type === 'status') {
         this.pending.get(msg.requestId)?.(msg.status);
@@ -140,7 +149,8 @@ export class Supervisor {
     this.child = undefined;
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
-    const isClean = this.isStopping && code === 0;
+    // Exit 0 without being asked means the core finished its work (its input ended).
+    const isClean = code === 0;
     if (!isClean) {
       // The core died holding the gate: make the outputs safe before anything else.
       try {
@@ -153,9 +163,16 @@ export class Supervisor {
     }
     for (const w of waiters) w();
     if (this.isStopping) return;
-    if (code === EXIT_CONFIG) {
-      this.o.log.error('core refused its configuration: not restarting (fix the config, then restart the service)');
-      this.resolveDone(2);
+    if (isClean) {
+      this.stopWatchdog();
+      this.resolveDone(0);
+      return;
+    }
+    if (code === EXIT_CONFIG || !this.hasBeenReady) {
+      // A core that never started will not start by retrying: report and let systemd decide.
+      this.o.log.error('core could not start: not restarting (fix the configuration or device, then restart)');
+      this.stopWatchdog();
+      this.resolveDone(code === EXIT_CONFIG ? 2 : 1);
       return;
     }
     this.failures++;

@@ -23,9 +23,26 @@ program
   .option('--headless', 'no window: plain Node (the only mode without Electron)')
   .option('--events <target>', 'write NDJSON events to "-" (stdout) or a file')
   .addOption(new Option('--drain-ms <ms>', 'after stdin input ends, wait this long for uploads').argParser(int('--drain-ms')).default(10_000))
-  .action(async (o: { config: string; headless?: boolean; events?: string; drainMs: number }) => {
+  .option('--in-process', 'run the core in this process, without a supervisor (debugging only)')
+  .action(async (o: { config: string; headless?: boolean; events?: string; drainMs: number; inProcess?: boolean }) => {
     const { runCommand } = await import('./run.ts');
-    await runCommand({ config: o.config, drainMs: o.drainMs, ...(o.headless ? { headless: true } : {}), ...(o.events ? { events: o.events } : {}) });
+    await runCommand({
+      config: o.config,
+      drainMs: o.drainMs,
+      ...(o.headless ? { headless: true } : {}),
+      ...(o.events ? { events: o.events } : {}),
+      ...(o.inProcess ? { isInProcess: true } : {}),
+    });
+  });
+
+program
+  .command('core', { hidden: true })
+  .description('the core process started by `kiosk run` (not for direct use)')
+  .requiredOption('--config <file>', 'kiosk config file')
+  .addOption(new Option('--drain-ms <ms>', 'after stdin input ends, wait this long for uploads').argParser(int('--drain-ms')).default(10_000))
+  .action(async (o: { config: string; drainMs: number }) => {
+    const { coreCommand } = await import('./core.ts');
+    await coreCommand(o.config, o.drainMs);
   });
 
 program
