@@ -82,10 +82,16 @@ export const configSchema = z.strictObject({
       /** End-to-end budget of an online status lookup, retry included. */
       statusBudgetMs: z.number().int().min(50).max(5000).default(400),
       statusCacheTtlMs: z.number().int().min(0).max(86_400_000).default(300_000),
+      /** The server's Ed25519 public key (written by `kiosk provision`): verifies the time it tells us. */
+      publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
     })
     .optional(),
   store: z.strictObject({
     path: z.string().min(1),
+    /** Uploaded entries older than this are deleted; entries not yet uploaded never are. */
+    retentionDays: z.number().int().min(1).max(3650).default(21),
+    /** Below this much free space the kiosk warns (guard screen, events). */
+    lowSpaceMiB: z.number().int().min(1).max(100_000).default(64),
   }),
   device: z
     .strictObject({
@@ -107,6 +113,15 @@ export const configSchema = z.strictObject({
       batchMaxAgeMs: z.number().int().min(0).max(600_000).default(250),
       backoffMinMs: z.number().int().min(10).default(500),
       backoffMaxMs: z.number().int().min(100).default(60_000),
+    })
+    .prefault({}),
+  privacy: z
+    .strictObject({
+      /**
+       * The health authority's X25519 public key (raw, base64url). When set, each entry's subject is
+       * encrypted to it at scan time: the SD card and the venue's server only hold ciphertext.
+       */
+      sealSubjectTo: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
     })
     .prefault({}),
   /** The same payload read again within this window is one scan. */

@@ -88,6 +88,15 @@ const readyEvent = z.object({
   gate: z.string(),
 });
 
+/** Storage health: `low` is a warning (free space below store.lowSpaceMiB); the others mean writes fail. */
+const storageEvent = z.object({
+  type: z.literal('storage'),
+  state: z.enum(['ok', 'low', 'full', 'read-only', 'failed']),
+  /** Decided entries waiting in memory for the disk. */
+  spilled: z.number().int().nonnegative().optional(),
+  freeMiB: z.number().optional(),
+});
+
 const stoppedEvent = z.object({
   type: z.literal('stopped'),
   reason: z.string(),
@@ -103,6 +112,7 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   deviceEvent,
   connectivityEvent,
   readyEvent,
+  storageEvent,
   stoppedEvent,
 ]);
 

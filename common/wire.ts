@@ -61,6 +61,8 @@ export const enrollResponseSchema = z.object({
   serverTime: z.number(),
   /** HMAC-SHA-256 key for the offline risk list, base64url (32 bytes). */
   riskListKey: z.string(),
+  /** The server's Ed25519 public key (raw, base64url): it signs the time the server tells kiosks. */
+  serverPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
 });
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
 
@@ -85,7 +87,7 @@ export type StatusResponse = z.infer<typeof statusResponseSchema>;
 
 export const wireEntrySchema = z.strictObject({
   /** UUIDv7, made on the kiosk at scan time; the server stores each entryId once. */
-  entryId: z.string().uuid(),
+  entryId: z.uuid(),
   /** Per-device sequence, 1, 2, 3, … without gaps. */
   seq: z.number().int().positive(),
   /** Kiosk wall clock at the scan, ms since epoch (may be wrong when clockSynced is false). */
@@ -102,17 +104,35 @@ export const wireEntrySchema = z.strictObject({
   subject: subjectSchema.nullable(),
   dataAgeMs: z.number().int().nonnegative().nullable(),
   latencyMs: z.number().nonnegative(),
+  /** Wall time repaired from a trustworthy time anchor of the same boot; null when not needed or not yet known. */
+  correctedAt: z.number().int().nullable().default(null),
+  /** The subject encrypted to the health authority's key (then `subject` is null); see docs/api.md. */
+  sealedSubject: z.string().max(512).nullable().default(null),
 });
-export type WireEntry = z.infer<typeof wireEntrySchema>;
+export type WireEntry = z.output<typeof wireEntrySchema>;
+
+/**
+ * A trustworthy time of one boot of the kiosk: at `monoMs` (boot-monotonic) the time was `wallMs`.
+ * The server re-times that boot's entries recorded with an unsynchronised clock:
+ * correctedAt = wallMs + (entry.monoMs - monoMs).
+ */
+export const timeAnchorSchema = z.strictObject({
+  bootId: z.string().max(64),
+  monoMs: z.number().nonnegative(),
+  wallMs: z.number().int(),
+  source: z.enum(['ntp', 'server']),
+});
+export type TimeAnchor = z.infer<typeof timeAnchorSchema>;
 
 export const MAX_BATCH_ENTRIES = 50_000;
 
 export const batchRequestSchema = z.strictObject({
-  batchId: z.string().uuid(),
+  batchId: z.uuid(),
   deviceId: z.string(),
   entries: z.array(wireEntrySchema).min(1).max(MAX_BATCH_ENTRIES),
+  timeAnchors: z.array(timeAnchorSchema).max(16).default([]),
 });
-export type BatchRequest = z.infer<typeof batchRequestSchema>;
+export type BatchRequest = z.output<typeof batchRequestSchema>;
 
 export const seqRangeSchema = z.object({ from: z.number().int(), to: z.number().int() });
 export type SeqRange = z.infer<typeof seqRangeSchema>;
@@ -165,6 +185,17 @@ export const SIGNATURE_HEADERS = {
   contentSha256: 'x-kiosk-content-sha256',
   signature: 'x-kiosk-signature',
 } as const;
+
+/** On answers to signed requests: the server's time, signed over the request's nonce. */
+export const SERVER_TIME_HEADERS = {
+  time: 'x-kiosk-server-time',
+  signature: 'x-kiosk-server-signature',
+} as const;
+
+/** Binds the server time to one request's nonce, so an old signed time cannot be replayed. */
+export function serverTimeSigningString(time: string, requestNonce: string): string {
+  return ['KIOSK-TIME-V1', time, requestNonce].join('\n');
+}
 
 /** A signed request is accepted only within this distance of the server clock. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;

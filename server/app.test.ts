@@ -23,6 +23,8 @@ function entry(seq: number, overrides: Partial<WireEntry> = {}): WireEntry {
     subject: { type: 'cccd', id: '079303001234' },
     dataAgeMs: null,
     latencyMs: 2,
+    correctedAt: null,
+    sealedSubject: null,
     ...overrides,
   };
 }

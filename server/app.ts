@@ -1,11 +1,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { createPublicKey, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { KioskError, isErrorCode, type ErrorCode } from '../common/errors.ts';
 import {
   batchRequestSchema,
   enrollRequestSchema,
+  SERVER_TIME_HEADERS,
+  serverTimeSigningString,
+  SIGNATURE_HEADERS,
   statusRequestSchema,
   venueCreateSchema,
   type EnrollResponse,
@@ -102,9 +105,14 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return parsed.data;
   };
 
-  const signed = async (req: FastifyRequest): Promise<void> => {
+  const signed = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     req.device = verifier.verify(req.method, req.url, req.headers, raw);
+    // The server's time, signed over this request's nonce: a kiosk without a real-time clock can trust it.
+    const time = String(now());
+    const nonce = String(req.headers[SIGNATURE_HEADERS.nonce]);
+    reply.header(SERVER_TIME_HEADERS.time, time);
+    reply.header(SERVER_TIME_HEADERS.signature, sign(null, Buffer.from(serverTimeSigningString(time, nonce)), store.serverKey).toString('base64url'));
   };
 
   const admin = async (req: FastifyRequest): Promise<void> => {
@@ -127,6 +135,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       venue: { name: venue.name, kind: venue.kind },
       serverTime: now(),
       riskListKey: device.riskKey.toString('base64url'),
+      serverPublicKey: rawPublicKeyOf(store.serverKey),
     };
     return reply.code(201).send(answer);
   });
@@ -173,6 +182,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   return app;
+}
+
+function rawPublicKeyOf(privateKey: KeyObject): string {
+  const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return der.subarray(der.length - 32).toString('base64url');
 }
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {

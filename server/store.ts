@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { randomBytes, randomInt } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KioskError } from '../common/errors.ts';
@@ -9,6 +9,7 @@ import type {
   BatchRequest,
   BatchResponse,
   SeqRange,
+  TimeAnchor,
   StatusResponse,
   StoredEntry,
   Subject,
@@ -17,8 +18,9 @@ import type {
   WireEntry,
 } from '../common/wire.ts';
 import { serverMigration0010 } from './migrations/0010-initial.ts';
+import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 
-const MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010];
+const MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020];
 
 export interface Device {
   id: string;
@@ -78,9 +80,24 @@ export class ServerStore {
     this.insertEntry = this.db.prepare(`
       INSERT OR IGNORE INTO entries (entry_id, device_id, venue_id, seq, batch_id, received_at, recorded_at, boot_id,
         mono_ms, clock_synced, direction, format, verdict, reasons, source, status, subject_type, subject_id,
-        data_age_ms, latency_ms)
+        data_age_ms, latency_ms, corrected_at, sealed_subject)
       VALUES (@entryId, @deviceId, @venueId, @seq, @batchId, @receivedAt, @recordedAt, @bootId, @monoMs, @clockSynced,
-        @direction, @format, @verdict, @reasons, @source, @status, @subjectType, @subjectId, @dataAgeMs, @latencyMs)`);
+        @direction, @format, @verdict, @reasons, @source, @status, @subjectType, @subjectId, @dataAgeMs, @latencyMs,
+        @correctedAt, @sealedSubject)`);
+    this.serverKey = this.loadOrCreateServerKey();
+  }
+
+  /** The server's Ed25519 key, made on first start and kept in the database. */
+  readonly serverKey: KeyObject;
+
+  private loadOrCreateServerKey(): KeyObject {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'server_key'").get() as { value: string } | undefined;
+    if (row) return createPrivateKey(row.value);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('server_key', ?)").run(pem);
+    const stored = (this.db.prepare("SELECT value FROM meta WHERE key = 'server_key'").get() as { value: string }).value;
+    return createPrivateKey(stored);
   }
 
   close(): void {
@@ -207,6 +224,8 @@ export class ServerStore {
         this.addSeqRanges(device.id, runsOf(batch.entries.map((e) => e.seq)));
         this.db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?').run(now, device.id);
       }
+      // Anchors apply on every delivery: a retried batch may carry a newer one.
+      for (const anchor of batch.timeAnchors) this.applyTimeAnchor(device.id, anchor);
       return {
         batchId: batch.batchId,
         accepted,
@@ -216,6 +235,16 @@ export class ServerStore {
         replayed: seen !== undefined,
       };
     })();
+  }
+
+  /**
+   * Re-times the entries of one boot that were recorded with an unsynchronised clock, keeping
+   * `recorded_at` as the kiosk wrote it. Later anchors of the same boot overwrite earlier ones.
+   */
+  applyTimeAnchor(deviceId: string, anchor: TimeAnchor): number {
+    return this.db
+      .prepare('UPDATE entries SET corrected_at = CAST(round(? + (mono_ms - ?)) AS INTEGER) WHERE device_id = ? AND boot_id = ? AND clock_synced = 0')
+      .run(anchor.wallMs, anchor.monoMs, deviceId, anchor.bootId).changes;
   }
 
   /** Seq ranges of a device never received, below the highest received. */
@@ -299,6 +328,8 @@ interface EntryRow {
   subject_id: string | null;
   data_age_ms: number | null;
   latency_ms: number;
+  corrected_at: number | null;
+  sealed_subject: string | null;
 }
 
 function entryParams(e: WireEntry, device: Device, batchId: string, now: number): Record<string, unknown> {
@@ -323,6 +354,8 @@ function entryParams(e: WireEntry, device: Device, batchId: string, now: number)
     subjectId: e.subject?.id ?? null,
     dataAgeMs: e.dataAgeMs,
     latencyMs: e.latencyMs,
+    correctedAt: e.correctedAt,
+    sealedSubject: e.sealedSubject,
   };
 }
 
@@ -347,6 +380,8 @@ function rowToStored(r: EntryRow): StoredEntry {
     subject: r.subject_type && r.subject_id ? { type: r.subject_type as Subject['type'], id: r.subject_id } : null,
     dataAgeMs: r.data_age_ms,
     latencyMs: r.latency_ms,
+    correctedAt: r.corrected_at,
+    sealedSubject: r.sealed_subject,
   };
 }
 

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { gzip } from 'node:zlib';
@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { z } from 'zod';
 import type { Clock } from '../../common/clock.ts';
 import type { ErrorCode } from '../../common/errors.ts';
-import { SIGNATURE_HEADERS, signingString, wireErrorSchema } from '../../common/wire.ts';
+import { SERVER_TIME_HEADERS, SIGNATURE_HEADERS, serverTimeSigningString, signingString, wireErrorSchema } from '../../common/wire.ts';
 import type { DeviceIdentity } from '../identity/device-key.ts';
 
 const gzipAsync = promisify(gzip);
@@ -42,6 +42,12 @@ export interface HttpClientOptions {
   baseUrl: string;
   identity?: DeviceIdentity;
   clock: Clock;
+  /** The server's Ed25519 public key (raw, base64url): verifies the signed time on answers. */
+  serverPublicKey?: string;
+  /** Boot-monotonic ms, for time anchors (the same clock as the entries' `monoMs`). */
+  bootMonoMs?: () => number;
+  /** Called with a verified server time and the boot-monotonic instant it applies to. */
+  onServerTime?: (serverTimeMs: number, bootMonoMs: number) => void;
   /** Larger answers are refused mid-stream (a misbehaving proxy must not exhaust memory). */
   maxResponseBytes?: number;
 }
@@ -50,12 +56,18 @@ export class HttpClient implements HttpRequester {
   private readonly axios: AxiosInstance;
   private readonly identity: DeviceIdentity | undefined;
   private readonly clock: Clock;
+  private readonly serverKey: KeyObject | undefined;
+  private readonly options: HttpClientOptions;
   /** Server clock minus ours, learnt from a `clock-skew` answer; applied to signed timestamps. */
   private clockOffsetMs = 0;
 
   constructor(options: HttpClientOptions) {
     this.identity = options.identity;
     this.clock = options.clock;
+    this.options = options;
+    this.serverKey = options.serverPublicKey
+      ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: options.serverPublicKey }, format: 'jwk' })
+      : undefined;
     this.axios = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 8 }),
@@ -94,6 +106,7 @@ export class HttpClient implements HttpRequester {
     }
     if (this.identity) Object.assign(headers, this.signatureHeaders(options.method, options.path, body));
 
+    const sentAtMono = this.options.bootMonoMs?.();
     try {
       const res = await this.axios.request<ArrayBuffer>({
         method: options.method,
@@ -103,10 +116,33 @@ export class HttpClient implements HttpRequester {
         timeout: options.timeoutMs,
         signal: options.signal ?? AbortSignal.timeout(options.timeoutMs + 50),
       });
+      if (sentAtMono !== undefined) this.learnServerTime(res.headers, headers[SIGNATURE_HEADERS.nonce], sentAtMono);
       return this.interpret(res.status, Buffer.from(res.data ?? new ArrayBuffer(0)), res.headers['retry-after'], options.schema);
     } catch (err) {
       return { ok: false, status: null, code: networkCode(err), message: describeNetworkError(err) };
     }
+  }
+
+  /**
+   * A server time signed over our request's nonce is trustworthy (no replay, no forgery): it fixes
+   * our signing offset and becomes a time anchor at the request's midpoint (error ≤ RTT/2).
+   */
+  private learnServerTime(resHeaders: Record<string, unknown>, nonce: string | undefined, sentAtMono: number): void {
+    const time = resHeaders[SERVER_TIME_HEADERS.time];
+    const signature = resHeaders[SERVER_TIME_HEADERS.signature];
+    if (!this.serverKey || typeof time !== 'string' || typeof signature !== 'string' || nonce === undefined) return;
+    let isValid = false;
+    try {
+      isValid = verify(null, Buffer.from(serverTimeSigningString(time, nonce)), this.serverKey, Buffer.from(signature, 'base64url'));
+    } catch {
+      isValid = false;
+    }
+    const serverMs = Number(time);
+    if (!isValid || !Number.isFinite(serverMs)) return;
+    const receivedAtMono = this.options.bootMonoMs?.() ?? sentAtMono;
+    const midpoint = (sentAtMono + receivedAtMono) / 2;
+    this.clockOffsetMs = serverMs - this.clock.nowMs() + (receivedAtMono - midpoint);
+    this.options.onServerTime?.(serverMs, midpoint);
   }
 
   private signatureHeaders(method: string, path: string, body: Buffer | undefined): Record<string, string> {

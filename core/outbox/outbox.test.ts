@@ -103,7 +103,7 @@ describe('Outbox', () => {
 describe('outbox migration 0010-initial', () => {
   it('creates the schema on an empty database and sets user_version 10', () => {
     const db = new Database(':memory:');
-    expect(migrateOutbox(db)).toBe(10);
+    expect(migrateOutbox(db, 10)).toBe(10);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(['batches', 'boots', 'entries', 'meta']));
     expect(db.prepare("SELECT value FROM meta WHERE key = 'uploaded_through'").get()).toEqual({ value: '0' });
@@ -114,5 +114,50 @@ describe('outbox migration 0010-initial', () => {
     migrateOutbox(db);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE seq > 10 ORDER BY seq LIMIT 100').all() as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INTEGER PRIMARY KEY/);
+  });
+});
+
+describe('outbox migration 0020-time-anchors-and-sealed-subjects', () => {
+  it('keeps 0010 entries and adds anchors and sealed subjects', () => {
+    const db = new Database(':memory:');
+    migrateOutbox(db, 10);
+    db.prepare("INSERT INTO boots (id, boot_id, first_seen_at) VALUES (1, 'b', 0)").run();
+    db.prepare(
+      "INSERT INTO entries (entry_id, recorded_at, boot, mono_ms, clock_synced, direction, format, verdict, reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms) VALUES (x'00', 5, 1, 7, 0, 'in', 'vn-cccd', 'allow', 'status-green', 'online', 'green', 'cccd', '079303001234', NULL, 1)",
+    ).run();
+    expect(migrateOutbox(db)).toBe(20);
+    expect(db.prepare('SELECT subject_id, sealed_subject FROM entries').get()).toEqual({ subject_id: '079303001234', sealed_subject: null });
+    db.prepare("INSERT INTO time_anchors (boot, mono_ms, wall_ms, source, created_at) VALUES (1, 7, 1000, 'ntp', 0)").run();
+    expect(db.prepare('SELECT count(*) AS n FROM time_anchors').get()).toEqual({ n: 1 });
+  });
+});
+
+describe('Outbox time anchors', () => {
+  it('re-times entries of an unsynchronised boot from its anchor, and leaves synchronised ones alone', () => {
+    const box = open();
+    box.record(newEntry({ recordedAt: 1000, monoMs: 5_000, clockSynced: false }));
+    box.record(newEntry({ recordedAt: 2000, monoMs: 6_000, clockSynced: true }));
+    // At boot-monotonic 10 000 ms the trustworthy time was 1 630 483 200 000.
+    box.setTimeAnchor(10_000, 1_630_483_200_000, 'server');
+    const batch = box.takeBatch(10, 1_000_000)!;
+    expect(batch.entries.map((e) => e.correctedAt)).toEqual([1_630_483_195_000, null]);
+    expect(batch.entries[0]!.recordedAt).toBe(1000);
+    expect(batch.timeAnchors).toEqual([{ bootId: 'boot-a', monoMs: 10_000, wallMs: 1_630_483_200_000, source: 'server' }]);
+    box.close();
+  });
+});
+
+describe('Outbox retention', () => {
+  it('purges uploaded entries past retention and never a pending one', () => {
+    const box = open();
+    box.record(newEntry({ recordedAt: 100 }));
+    box.record(newEntry({ recordedAt: 200 }));
+    box.ackBatch(box.takeBatch(1, 1_000_000)!.batchId);
+    box.record(newEntry({ recordedAt: 300 }));
+    expect(box.purgeUploaded(10_000)).toBe(1);
+    expect(box.stats()).toMatchObject({ lastSeq: 3, uploadedThrough: 1, pending: 2 });
+    // The seq counter survives the purge: the next entry is 4, not a reused 1.
+    expect(box.record(newEntry()).seq).toBe(4);
+    box.close();
   });
 });

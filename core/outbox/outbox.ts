@@ -4,12 +4,13 @@ import { dirname } from 'node:path';
 import { parse as parseUuid, stringify as stringifyUuid, v7 as uuidv7 } from 'uuid';
 import { KioskError } from '../../common/errors.ts';
 import type { Direction, Format, HealthStatus, StatusSource, Verdict } from '../../common/verdict.ts';
-import type { Subject, SubjectType, WireEntry } from '../../common/wire.ts';
+import type { Subject, SubjectType, TimeAnchor, WireEntry } from '../../common/wire.ts';
 import { migrateOutbox } from './migrations/index.ts';
 
 /** An entry as the pipeline hands it over; the outbox adds entryId and seq. */
 export interface NewEntry {
   recordedAt: number;
+  /** Boot-monotonic ms (CLOCK_MONOTONIC): comparable across process restarts within one boot. */
   monoMs: number;
   clockSynced: boolean;
   direction: Direction;
@@ -21,6 +22,10 @@ export interface NewEntry {
   subject: Subject | null;
   dataAgeMs: number | null;
   latencyMs: number;
+  /** Set when the pipeline made the id first (to seal the subject to it, or to show it before a retry). */
+  entryId?: string;
+  /** The subject encrypted to the health authority; `subject` is then null. */
+  sealedSubject?: string | null;
 }
 
 export interface StoredRef {
@@ -35,6 +40,8 @@ export interface OutboxBatch {
   entries: WireEntry[];
   /** True when this batch was formed earlier and is being resent (same id, same entries). */
   isResend: boolean;
+  /** Trustworthy times of the boots involved (and of the current boot), for the server to re-time entries. */
+  timeAnchors: TimeAnchor[];
 }
 
 export interface OutboxStats {
@@ -69,6 +76,9 @@ interface EntryRow {
   subject_id: string | null;
   data_age_ms: number | null;
   latency_ms: number;
+  sealed_subject: string | null;
+  anchor_mono: number | null;
+  anchor_wall: number | null;
 }
 
 /** Rough JSON size of a wire entry without serialising it: keeps batches under the byte bound. */
@@ -97,11 +107,12 @@ export class Outbox {
     this.bootRow = (db.prepare('SELECT id FROM boots WHERE boot_id = ?').get(options.bootId) as { id: number }).id;
     this.insertStmt = db.prepare(`
       INSERT INTO entries (entry_id, recorded_at, boot, mono_ms, clock_synced, direction, format, verdict,
-        reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, sealed_subject)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const select = `SELECT e.seq, e.entry_id, e.recorded_at, b.boot_id, e.mono_ms, e.clock_synced, e.direction,
-        e.format, e.verdict, e.reasons, e.source, e.status, e.subject_type, e.subject_id, e.data_age_ms, e.latency_ms
-      FROM entries e JOIN boots b ON b.id = e.boot`;
+        e.format, e.verdict, e.reasons, e.source, e.status, e.subject_type, e.subject_id, e.data_age_ms, e.latency_ms,
+        e.sealed_subject, a.mono_ms AS anchor_mono, a.wall_ms AS anchor_wall
+      FROM entries e JOIN boots b ON b.id = e.boot LEFT JOIN time_anchors a ON a.boot = e.boot`;
     this.pendingStmt = db.prepare(`${select} WHERE e.seq > ? ORDER BY e.seq LIMIT ?`);
     this.rangeStmt = db.prepare(`${select} WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`);
   }
@@ -123,7 +134,7 @@ export class Outbox {
 
   /** Commits one entry durably and returns its identity. Throws a storage KioskError on failure. */
   record(entry: NewEntry): StoredRef {
-    const idBytes = parseUuid(uuidv7());
+    const idBytes = parseUuid(entry.entryId ?? uuidv7());
     try {
       const info = this.insertStmt.run(
         Buffer.from(idBytes),
@@ -141,6 +152,7 @@ export class Outbox {
         entry.subject?.id ?? null,
         entry.dataAgeMs,
         entry.latencyMs,
+        entry.sealedSubject ?? null,
       );
       return { entryId: stringifyUuid(idBytes), seq: Number(info.lastInsertRowid) };
     } catch (err) {
@@ -159,7 +171,7 @@ export class Outbox {
     if (open) {
       const rows = this.rangeStmt.all(open.from_seq, open.to_seq) as EntryRow[];
       this.db.prepare('UPDATE batches SET attempts = attempts + 1 WHERE batch_id = ?').run(open.batch_id);
-      return { batchId: open.batch_id, fromSeq: open.from_seq, toSeq: open.to_seq, entries: rows.map(toWire), isResend: true };
+      return { batchId: open.batch_id, fromSeq: open.from_seq, toSeq: open.to_seq, entries: rows.map(toWire), isResend: true, timeAnchors: this.anchorsFor(rows) };
     }
     const rows = this.pendingStmt.all(this.uploadedThrough(), maxEntries) as EntryRow[];
     if (rows.length === 0) return null;
@@ -177,7 +189,28 @@ export class Outbox {
     this.db
       .prepare('INSERT INTO batches (batch_id, from_seq, to_seq, created_at, attempts) VALUES (?, ?, ?, ?, 1)')
       .run(batchId, fromSeq, toSeq, this.nowMs());
-    return { batchId, fromSeq, toSeq, entries, isResend: false };
+    return { batchId, fromSeq, toSeq, entries, isResend: false, timeAnchors: this.anchorsFor(rows.slice(0, entries.length)) };
+  }
+
+  /**
+   * Records a trustworthy time for the current boot: at boot-monotonic `monoMs` it was `wallMs`.
+   * Entries of this boot with an unsynchronised clock are re-timed from it when uploaded.
+   */
+  setTimeAnchor(monoMs: number, wallMs: number, source: TimeAnchor['source']): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO time_anchors (boot, mono_ms, wall_ms, source, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(this.bootRow, monoMs, Math.round(wallMs), source, this.nowMs());
+  }
+
+  /** The anchors of the batch's boots plus the current boot's (it re-times entries uploaded earlier). */
+  private anchorsFor(rows: readonly EntryRow[]): TimeAnchor[] {
+    const boots = new Set(rows.map((r) => r.boot_id));
+    const all = this.db
+      .prepare('SELECT b.boot_id, a.mono_ms, a.wall_ms, a.source, a.boot FROM time_anchors a JOIN boots b ON b.id = a.boot')
+      .all() as Array<{ boot_id: string; mono_ms: number; wall_ms: number; source: TimeAnchor['source']; boot: number }>;
+    return all
+      .filter((a) => boots.has(a.boot_id) || a.boot === this.bootRow)
+      .map((a) => ({ bootId: a.boot_id, monoMs: a.mono_ms, wallMs: a.wall_ms, source: a.source }));
   }
 
   /** The server holds the batch: advance the watermark and forget the batch, in one transaction. */
@@ -198,6 +231,21 @@ export class Outbox {
    */
   abandonBatch(batchId: string): void {
     this.db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+  }
+
+  /**
+   * Deletes uploaded entries recorded before `beforeMs`; entries not yet uploaded are never deleted.
+   * Batched so a purge of months of entries never holds the write lock for long.
+   */
+  purgeUploaded(beforeMs: number, chunk = 5000): number {
+    const through = this.uploadedThrough();
+    const del = this.db.prepare('DELETE FROM entries WHERE seq IN (SELECT seq FROM entries WHERE seq <= ? AND recorded_at < ? ORDER BY seq LIMIT ?)');
+    let total = 0;
+    for (;;) {
+      const n = del.run(through, beforeMs, chunk).changes;
+      total += n;
+      if (n < chunk) return total;
+    }
   }
 
   /** Wall time of the oldest pending entry, for the age bound of batches. */
@@ -246,6 +294,8 @@ function toWire(row: EntryRow): WireEntry {
     subject: row.subject_type === null || row.subject_id === null ? null : { type: row.subject_type as SubjectType, id: row.subject_id },
     dataAgeMs: row.data_age_ms,
     latencyMs: row.latency_ms,
+    correctedAt: row.clock_synced === 0 && row.anchor_mono !== null && row.anchor_wall !== null ? Math.round(row.anchor_wall + (row.mono_ms - row.anchor_mono)) : null,
+    sealedSubject: row.sealed_subject,
   };
 }
 

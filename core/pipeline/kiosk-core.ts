@@ -12,6 +12,8 @@ import { parsePayload } from '../payload/parse.ts';
 import type { Credential } from '../payload/types.ts';
 import type { StatusChecker } from '../status/status-checker.ts';
 import type { Uploader } from '../upload/uploader.ts';
+import type { SubjectSealer } from '../privacy/seal.ts';
+import { v7 as uuidv7 } from 'uuid';
 
 export interface KioskCoreOptions {
   scanner: Scanner;
@@ -23,9 +25,15 @@ export interface KioskCoreOptions {
   direction: Direction;
   duplicateWindowMs: number;
   clock: Clock;
+  /** Boot-monotonic ms for the entries' `monoMs` (see host-facts). */
+  bootMonoMs: () => number;
   isClockSynced: () => boolean;
+  /** Encrypts subjects to the health authority (privacy option). */
+  sealer?: SubjectSealer;
   emit: EventSink;
   log: Logger;
+  /** Entries kept in memory while the disk refuses writes; beyond this the oldest are lost loudly. */
+  maxSpilled?: number;
 }
 
 export interface ScanOutcome {
@@ -48,7 +56,11 @@ export interface CoreCounters {
   warned: number;
   stored: number;
   storeFailures: number;
+  /** Entries waiting in memory for the disk to accept them again. */
+  spilled: number;
 }
+
+type StorageState = 'ok' | 'full' | 'read-only' | 'failed';
 
 /**
  * The scan pipeline: scan → parse → status → decide → commit → verdict → actuate.
@@ -60,7 +72,11 @@ export class KioskCore {
   private readonly o: KioskCoreOptions;
   private queue: Promise<void> = Promise.resolve();
   private readonly recent = new Map<string, number>();
-  readonly counters: CoreCounters = { scans: 0, duplicates: 0, allowed: 0, denied: 0, warned: 0, stored: 0, storeFailures: 0 };
+  readonly counters: CoreCounters = { scans: 0, duplicates: 0, allowed: 0, denied: 0, warned: 0, stored: 0, storeFailures: 0, spilled: 0 };
+  /** Decided entries the disk refused, oldest first; written before any newer entry. */
+  private readonly spill: NewEntry[] = [];
+  private storageState: StorageState = 'ok';
+  private spillTimer: ReturnType<typeof setInterval> | undefined;
   /** Called after each scan is fully handled (demo summary, bench). */
   onOutcome: ((outcome: ScanOutcome) => void) | undefined;
   private endHandlers: Array<() => void> = [];
@@ -118,6 +134,11 @@ export class KioskCore {
   async stop(): Promise<void> {
     await this.o.scanner.stop();
     await this.whenIdle();
+    this.flushSpill();
+    if (this.spillTimer !== undefined) clearInterval(this.spillTimer);
+    if (this.spill.length > 0) {
+      this.o.emit({ type: 'error', code: 'storage-failed', message: `${this.spill.length} decided entries could not be stored and are lost at shutdown` });
+    }
     await this.o.actuator.stop();
     await this.o.uploader?.stop();
   }
@@ -132,9 +153,12 @@ export class KioskCore {
     const status = credential.subject ? await this.o.status.check(credential.subject) : null;
     const decision = decide({ credential, status, policy, direction });
 
+    const entryId = uuidv7();
+    const isSealed = this.o.sealer !== undefined && credential.subject !== null;
     const entry: NewEntry = {
+      entryId,
       recordedAt: clock.nowMs(),
-      monoMs: scan.monoMs,
+      monoMs: this.o.bootMonoMs(),
       clockSynced: this.o.isClockSynced(),
       direction,
       format: credential.format,
@@ -142,7 +166,8 @@ export class KioskCore {
       reasons: decision.reasons,
       source: decision.source,
       status: decision.status,
-      subject: credential.subject,
+      subject: isSealed ? null : credential.subject,
+      sealedSubject: isSealed && credential.subject ? (this.o.sealer as SubjectSealer).seal(credential.subject, entryId) : null,
       dataAgeMs: decision.dataAgeMs,
       latencyMs: 0,
     };
@@ -186,20 +211,73 @@ export class KioskCore {
     return outcome;
   }
 
+  /**
+   * Stores the entry durably. When the disk refuses (full, read-only, failing), the guard still gets
+   * a verdict by policy and the entry waits in memory, in order, until the disk accepts writes again;
+   * the failure is loud on screen and in events.
+   */
   private commit(entry: NewEntry): { entryId: string; seq: number | undefined } {
-    try {
-      const ref: StoredRef = this.o.outbox.record(entry);
-      this.counters.stored++;
-      this.o.uploader?.nudge();
-      return ref;
-    } catch (err) {
-      // The guard still gets a verdict by policy; the failure is loud on screen and in events.
-      this.counters.storeFailures++;
-      const e = serializeError(err);
-      this.o.log.error({ code: e.code }, e.message);
-      this.o.emit({ type: 'error', code: e.code, message: e.message });
-      return { entryId: crypto.randomUUID(), seq: undefined };
+    const entryId = entry.entryId as string;
+    if (this.spill.length > 0) this.flushSpill();
+    if (this.spill.length === 0) {
+      try {
+        const ref: StoredRef = this.o.outbox.record(entry);
+        this.counters.stored++;
+        this.setStorageState('ok');
+        this.o.uploader?.nudge();
+        return ref;
+      } catch (err) {
+        this.onStoreFailure(err);
+      }
     }
+    this.counters.storeFailures++;
+    this.spill.push(entry);
+    const max = this.o.maxSpilled ?? 100_000;
+    if (this.spill.length > max) {
+      const lost = this.spill.shift();
+      this.o.emit({ type: 'error', code: 'storage-failed', message: `memory buffer full: entry ${lost?.entryId ?? '?'} is lost` });
+    }
+    this.counters.spilled = this.spill.length;
+    this.spillTimer ??= setInterval(() => this.flushSpill(), 5000);
+    return { entryId, seq: undefined };
+  }
+
+  /** Writes spilled entries oldest first; stops at the first refusal. */
+  private flushSpill(): void {
+    while (this.spill.length > 0) {
+      const entry = this.spill[0] as NewEntry;
+      let ref: StoredRef;
+      try {
+        ref = this.o.outbox.record(entry);
+      } catch (err) {
+        this.onStoreFailure(err);
+        return;
+      }
+      this.spill.shift();
+      this.counters.stored++;
+      this.counters.spilled = this.spill.length;
+      this.o.emit({ type: 'stored', entryId: ref.entryId, seq: ref.seq });
+    }
+    if (this.spillTimer !== undefined) clearInterval(this.spillTimer);
+    this.spillTimer = undefined;
+    this.setStorageState('ok');
+    this.o.uploader?.nudge();
+  }
+
+  private onStoreFailure(err: unknown): void {
+    const e = serializeError(err);
+    const state: StorageState = e.code === 'disk-full' ? 'full' : e.code === 'disk-read-only' ? 'read-only' : 'failed';
+    if (state !== this.storageState) {
+      this.o.log.error({ code: e.code }, e.message);
+      this.o.emit({ type: 'error', code: e.code, message: `${e.message}; verdicts continue, entries wait in memory` });
+    }
+    this.setStorageState(state);
+  }
+
+  private setStorageState(state: StorageState): void {
+    if (state === this.storageState) return;
+    this.storageState = state;
+    this.o.emit({ type: 'storage', state, spilled: this.spill.length });
   }
 
   private isDuplicate(scan: RawScan): boolean {

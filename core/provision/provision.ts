@@ -59,7 +59,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
   writeFileAtomic(keyFile, privateKeyPem, 0o600);
   const next: KioskConfigInput = {
     ...base.input,
-    server: { ...(base.input.server ?? {}), url: options.serverUrl },
+    server: { ...(base.input.server ?? {}), url: options.serverUrl, publicKey: enrolled.serverPublicKey },
     device: {
       ...(base.input.device?.direction ? { direction: base.input.device.direction } : {}),
       id: enrolled.deviceId,

@@ -12,6 +12,15 @@ export function readBootId(): string {
 }
 
 /**
+ * Milliseconds of CLOCK_MONOTONIC, which counts from boot (libuv's hrtime): unlike
+ * `performance.now()` it does not restart with the process, so boot id + this value orders and
+ * re-times entries across core restarts within one boot.
+ */
+export function bootMonoMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
  * True once systemd-timesyncd has synchronised the clock since boot (the flag file it creates);
  * cached briefly because it is asked once per scan.
  */

@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import type { KioskConfig } from '../../common/config.ts';
 import { KioskError } from '../../common/errors.ts';
@@ -9,10 +11,11 @@ import { loadDeviceIdentity } from '../identity/device-key.ts';
 import type { Logger } from '../log.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { KioskCore } from '../pipeline/kiosk-core.ts';
+import { SubjectSealer } from '../privacy/seal.ts';
 import { HttpStatusChecker } from '../status/http-status-checker.ts';
 import { OfflineStatusChecker, type StatusChecker } from '../status/status-checker.ts';
 import { Uploader } from '../upload/uploader.ts';
-import { clockSyncProbe, readBootId } from './host-facts.ts';
+import { bootMonoMs, clockSyncProbe, readBootId } from './host-facts.ts';
 
 export interface StartKioskOptions {
   /** Constructed by `drivers/create.ts` (or fakes in tests); the core only sees the contracts. */
@@ -20,6 +23,9 @@ export interface StartKioskOptions {
   emit: EventSink;
   log: Logger;
   clock?: Clock;
+  /** Overrides for tests: the boot-monotonic clock and the NTP-synchronised probe. */
+  bootMonoMs?: () => number;
+  isClockSynced?: () => boolean;
 }
 
 export interface RunningKiosk {
@@ -31,17 +37,50 @@ export interface RunningKiosk {
   stop(reason?: string): Promise<void>;
 }
 
+const SERVER_ANCHOR_EVERY_MS = 10 * 60_000;
+
 /** Composes the kiosk from its configuration. Used by `kiosk run`, the demo, and Electron's core process. */
 export async function startKiosk(config: KioskConfig, options: StartKioskOptions): Promise<RunningKiosk> {
   const { drivers, emit, log } = options;
   const clock = options.clock ?? systemClock;
+  const boot = options.bootMonoMs ?? bootMonoMs;
+  const isClockSynced = options.isClockSynced ?? clockSyncProbe();
   const outbox = Outbox.open({ path: config.store.path, bootId: readBootId(), nowMs: () => clock.nowMs() });
+  const timers: Array<ReturnType<typeof setInterval>> = [];
+  const every = (ms: number, fn: () => void) => {
+    const t = setInterval(fn, ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  // Time anchors: NTP synchronisation once per boot, the server's signed time at most every 10 min.
+  let hasNtpAnchor = false;
+  const anchorFromNtp = () => {
+    if (hasNtpAnchor || !isClockSynced()) return;
+    hasNtpAnchor = true;
+    outbox.setTimeAnchor(boot(), clock.nowMs(), 'ntp');
+  };
+  let lastServerAnchorMono = -Infinity;
+  const anchorFromServer = (serverMs: number, atMono: number) => {
+    if (hasNtpAnchor || atMono - lastServerAnchorMono < SERVER_ANCHOR_EVERY_MS) return;
+    lastServerAnchorMono = atMono;
+    outbox.setTimeAnchor(atMono, serverMs, 'server');
+  };
+  anchorFromNtp();
+  every(10_000, anchorFromNtp);
 
   let status: StatusChecker = new OfflineStatusChecker();
   let uploader: Uploader | undefined;
   if (config.server && config.device) {
     const identity = loadDeviceIdentity(config.device.id, config.device.keyFile);
-    const http = new HttpClient({ baseUrl: config.server.url, identity, clock });
+    const http = new HttpClient({
+      baseUrl: config.server.url,
+      identity,
+      clock,
+      bootMonoMs: boot,
+      onServerTime: anchorFromServer,
+      ...(config.server.publicKey ? { serverPublicKey: config.server.publicKey } : {}),
+    });
     status = new HttpStatusChecker({
       http,
       clock,
@@ -58,6 +97,34 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     log.warn(message);
     emit({ type: 'error', code: 'not-provisioned', message });
   }
+
+  // Retention: uploaded entries older than retentionDays go; pending ones never.
+  const purge = () => {
+    try {
+      const n = outbox.purgeUploaded(clock.nowMs() - config.store.retentionDays * 86_400_000);
+      if (n > 0) log.info({ purged: n }, 'purged uploaded entries past retention');
+    } catch (err) {
+      log.warn({ err }, 'retention purge failed');
+    }
+  };
+  purge();
+  every(3_600_000, purge);
+
+  // Free space: warn the guard and the event stream before the disk is full.
+  let isLow = false;
+  const checkSpace = () => {
+    try {
+      const s = statfsSync(dirname(config.store.path));
+      const freeMiB = Math.floor((s.bavail * s.bsize) / 2 ** 20);
+      const low = freeMiB < config.store.lowSpaceMiB;
+      if (low !== isLow) emit({ type: 'storage', state: low ? 'low' : 'ok', freeMiB });
+      isLow = low;
+    } catch (err) {
+      log.warn({ err }, 'cannot read free disk space');
+    }
+  };
+  checkSpace();
+  every(60_000, checkSpace);
 
   const actuator = new Actuator({
     gate: drivers.gate,
@@ -77,13 +144,16 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     direction: config.device?.direction ?? config.scanner.direction ?? 'in',
     duplicateWindowMs: config.duplicateWindowMs,
     clock,
-    isClockSynced: clockSyncProbe(),
+    bootMonoMs: boot,
+    isClockSynced,
+    ...(config.privacy.sealSubjectTo ? { sealer: new SubjectSealer(config.privacy.sealSubjectTo) } : {}),
     emit,
     log: log.child({ part: 'core' }),
   });
   try {
     await core.start();
   } catch (err) {
+    for (const t of timers) clearInterval(t);
     outbox.close();
     // Name the config field a technician has to look at.
     if (err instanceof KioskError && err.code === 'relay-open-failed') {
@@ -106,6 +176,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     drivers,
     stop(reason = 'stopped') {
       stopped ??= (async () => {
+        for (const t of timers) clearInterval(t);
         await core.stop();
         outbox.close();
         emit({ type: 'stopped', reason });

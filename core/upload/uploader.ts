@@ -106,7 +106,7 @@ export class Uploader {
     const outcome = await http.request({
       method: 'POST',
       path: '/v1/batches',
-      body: { batchId: batch.batchId, deviceId: this.o.deviceId, entries: batch.entries },
+      body: { batchId: batch.batchId, deviceId: this.o.deviceId, entries: batch.entries, timeAnchors: batch.timeAnchors },
       shouldGzip: true,
       schema: batchResponseSchema,
       timeoutMs: this.o.requestTimeoutMs ?? 30_000,

@@ -1,0 +1,33 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate } from '../common/migrate.ts';
+import { serverMigration0010 } from './migrations/0010-initial.ts';
+import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
+
+const ALL = [serverMigration0010, serverMigration0020];
+
+describe('server migration 0010-initial', () => {
+  it('creates the tables and looks entries up by device and seq through an index', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db, ALL, 'server', 10)).toBe(10);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE device_id = ? AND seq = ?').all('d', 1) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/entries_device_seq/);
+  });
+});
+
+describe('server migration 0020-time-and-privacy', () => {
+  it('keeps existing entries and adds corrected_at, sealed_subject and meta', () => {
+    const db = new Database(':memory:');
+    migrate(db, ALL, 'server', 10);
+    db.prepare(
+      "INSERT INTO entries VALUES ('e1', 'd', 'v', 1, 'b', 0, 5, 'boot', 7, 0, 'in', 'vn-cccd', 'allow', '', 'online', 'green', 'cccd', '1', NULL, 1)",
+    ).run();
+    expect(migrate(db, ALL, 'server')).toBe(20);
+    expect(db.prepare('SELECT recorded_at, corrected_at, sealed_subject FROM entries').get()).toEqual({ recorded_at: 5, corrected_at: null, sealed_subject: null });
+    db.prepare("INSERT INTO meta VALUES ('k', 'v')").run();
+    const plan = db.prepare('EXPLAIN QUERY PLAN UPDATE entries SET corrected_at = 1 WHERE device_id = ? AND boot_id = ? AND clock_synced = 0').all('d', 'boot') as Array<{
+      detail: string;
+    }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/entries_device_boot/);
+  });
+});
