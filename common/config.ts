@@ -113,6 +113,8 @@ export const configSchema = z.strictObject({
       batchMaxAgeMs: z.number().int().min(0).max(600_000).default(250),
       backoffMinMs: z.number().int().min(10).default(500),
       backoffMaxMs: z.number().int().min(100).default(60_000),
+      /** One upload request (connection, body, answer) may take at most this long. */
+      requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     })
     .prefault({}),
   privacy: z

@@ -100,6 +100,8 @@ const storageEvent = z.object({
 const stoppedEvent = z.object({
   type: z.literal('stopped'),
   reason: z.string(),
+  /** Peak resident memory of the core process over its life (VmHWM), when the platform tells. */
+  peakRssMiB: z.number().optional(),
 });
 
 export const kioskEventSchema = z.discriminatedUnion('type', [

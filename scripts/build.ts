@@ -3,14 +3,14 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Bundles the Electron app into dist/: main and the core utility process (ESM, Node), the sandboxed
+ * Bundles the Electron app and the `kiosk` command into dist/: main and the core utility process (ESM, Node), the sandboxed
  * preload (CommonJS: a sandboxed preload can `require` only `electron`, so zod is bundled in), and
  * the renderer (browser ESM). Native modules stay external and ship as N-API prebuilds.
  */
 const root = join(import.meta.dirname, '..');
 export const NATIVE = ['better-sqlite3', 'serialport', '@serialport/*', 'node-hid'];
 
-export function buildOptions(outdir = join(root, 'dist')): Record<'main' | 'preload' | 'renderer', BuildOptions> {
+export function buildOptions(outdir = join(root, 'dist')): Record<'main' | 'preload' | 'renderer' | 'cli', BuildOptions> {
   const common: BuildOptions = { bundle: true, sourcemap: true, target: 'es2023', logLevel: 'warning', legalComments: 'none' };
   return {
     main: {
@@ -32,6 +32,16 @@ export function buildOptions(outdir = join(root, 'dist')): Record<'main' | 'prel
       format: 'cjs',
       external: ['electron'],
     },
+    cli: {
+      ...common,
+      entryPoints: { kiosk: join(root, 'scripts/cli/main.ts') },
+      outdir: join(outdir, 'cli'),
+      outExtension: { '.js': '.mjs' },
+      platform: 'node',
+      format: 'esm',
+      external: [...NATIVE, 'esbuild', 'playwright-core'],
+      banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    },
     renderer: {
       ...common,
       entryPoints: { 'guard/guard': join(root, 'renderer/guard/guard.ts') },
@@ -45,12 +55,12 @@ export function buildOptions(outdir = join(root, 'dist')): Record<'main' | 'prel
 export async function buildAll(outdir = join(root, 'dist')): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const options = buildOptions(outdir);
-  await Promise.all([build(options.main), build(options.preload), build(options.renderer)]);
+  await Promise.all([build(options.main), build(options.preload), build(options.renderer), build(options.cli)]);
   mkdirSync(join(outdir, 'renderer', 'guard'), { recursive: true });
   for (const file of ['index.html', 'guard.css']) cpSync(join(root, 'renderer/guard', file), join(outdir, 'renderer/guard', file));
 }
 
 if (import.meta.main) {
   await buildAll();
-  process.stdout.write('built dist/electron, dist/preload, dist/renderer\n');
+  process.stdout.write('built dist/electron, dist/preload, dist/renderer, dist/cli/kiosk.mjs\n');
 }

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createPublicKey, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { sign, timingSafeEqual } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { KioskError, isErrorCode, type ErrorCode } from '../common/errors.ts';
@@ -135,7 +135,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       venue: { name: venue.name, kind: venue.kind },
       serverTime: now(),
       riskListKey: device.riskKey.toString('base64url'),
-      serverPublicKey: rawPublicKeyOf(store.serverKey),
+      serverPublicKey: store.serverPublicKey(),
     };
     return reply.code(201).send(answer);
   });
@@ -175,6 +175,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     };
   });
 
+  app.get('/v1/venues/:venueId/report', { preHandler: admin }, async (req) => {
+    const { venueId } = req.params as { venueId: string };
+    const q = req.query as Record<string, string | undefined>;
+    if ((q.month === undefined) === (q.date === undefined)) throw new KioskError('bad-request', 'give exactly one of month=YYYY-MM or date=YYYY-MM-DD');
+    return store.report(venueId, q.month !== undefined ? { month: q.month } : { date: q.date as string });
+  });
+
   app.get('/v1/devices/:deviceId/gaps', { preHandler: admin }, async (req) => {
     const { deviceId } = req.params as { deviceId: string };
     if (!store.device(deviceId)) throw new KioskError('not-found', `device ${deviceId} does not exist`);
@@ -182,11 +189,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   return app;
-}
-
-function rawPublicKeyOf(privateKey: KeyObject): string {
-  const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return der.subarray(der.length - 32).toString('base64url');
 }
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createPrivateKey, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KioskError } from '../common/errors.ts';
@@ -17,6 +17,7 @@ import type {
   VenueKind,
   WireEntry,
 } from '../common/wire.ts';
+import { dayRange, monthRange, venueReport, type VenueReport } from './report.ts';
 import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 
@@ -89,6 +90,12 @@ export class ServerStore {
 
   /** The server's Ed25519 key, made on first start and kept in the database. */
   readonly serverKey: KeyObject;
+
+  /** Its public half, raw, base64url: what enrollment hands to kiosks. */
+  serverPublicKey(): string {
+    const der = createPublicKey(this.serverKey).export({ format: 'der', type: 'spki' });
+    return der.subarray(der.length - 32).toString('base64url');
+  }
 
   private loadOrCreateServerKey(): KeyObject {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'server_key'").get() as { value: string } | undefined;
@@ -300,6 +307,14 @@ export class ServerStore {
     const sql = `SELECT * FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY device_id, seq LIMIT ?`;
     params.push(Math.min(query.limit ?? 1_000_000, 1_000_000));
     return (this.db.prepare(sql).all(...params) as EntryRow[]).map(rowToStored);
+  }
+
+  /** The monthly report (`month` = YYYY-MM) or a daily one (`date` = YYYY-MM-DD) of a venue. */
+  report(venueId: string, period: { month: string } | { date: string }): VenueReport {
+    const venue = this.venue(venueId);
+    if (!venue) throw new KioskError('not-found', `venue ${venueId} does not exist`);
+    const range = 'month' in period ? monthRange(period.month) : dayRange(period.date);
+    return venueReport(this.db, venue, range, (d) => this.gaps(d), this.now());
   }
 
   countEntries(): number {

@@ -25,6 +25,8 @@ export interface RequestOptions<S extends z.ZodType> {
   method: 'GET' | 'POST';
   path: string;
   body?: unknown;
+  /** A body that is already JSON text (sent as is). */
+  jsonBody?: string;
   shouldGzip?: boolean;
   schema: S;
   /** Hard deadline for the whole request, connection included. */
@@ -98,8 +100,8 @@ export class HttpClient implements HttpRequester {
   private async send<S extends z.ZodType>(options: RequestOptions<S>): Promise<HttpOutcome<z.output<S>>> {
     let body: Buffer | undefined;
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (options.body !== undefined) {
-      const json = Buffer.from(JSON.stringify(options.body), 'utf8');
+    if (options.body !== undefined || options.jsonBody !== undefined) {
+      const json = Buffer.from(options.jsonBody ?? JSON.stringify(options.body), 'utf8');
       body = options.shouldGzip ? await gzipAsync(json) : json;
       headers['content-type'] = 'application/json';
       if (options.shouldGzip) headers['content-encoding'] = 'gzip';

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { parse as parseUuid, stringify as stringifyUuid, v7 as uuidv7 } from 'uuid';
 import { KioskError } from '../../common/errors.ts';
 import type { Direction, Format, HealthStatus, StatusSource, Verdict } from '../../common/verdict.ts';
-import type { Subject, SubjectType, TimeAnchor, WireEntry } from '../../common/wire.ts';
+import type { Subject, TimeAnchor } from '../../common/wire.ts';
 import { migrateOutbox } from './migrations/index.ts';
 
 /** An entry as the pipeline hands it over; the outbox adds entryId and seq. */
@@ -37,7 +37,9 @@ export interface OutboxBatch {
   batchId: string;
   fromSeq: number;
   toSeq: number;
-  entries: WireEntry[];
+  count: number;
+  /** The entries as a JSON array of wire entries (docs/api.md), ready to send. */
+  entriesJson: string;
   /** True when this batch was formed earlier and is being resent (same id, same entries). */
   isResend: boolean;
   /** Trustworthy times of the boots involved (and of the current boot), for the server to re-time entries. */
@@ -59,30 +61,11 @@ export interface OutboxOptions {
   nowMs: () => number;
 }
 
-interface EntryRow {
+interface JsonRow {
   seq: number;
-  entry_id: Buffer;
-  recorded_at: number;
-  boot_id: string;
-  mono_ms: number;
-  clock_synced: number;
-  direction: string;
-  format: string;
-  verdict: string;
-  reasons: string;
-  source: string;
-  status: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  data_age_ms: number | null;
-  latency_ms: number;
-  sealed_subject: string | null;
-  anchor_mono: number | null;
-  anchor_wall: number | null;
+  boot: number;
+  json: string;
 }
-
-/** Rough JSON size of a wire entry without serialising it: keeps batches under the byte bound. */
-const ENTRY_JSON_OVERHEAD = 330;
 
 /**
  * The durable buffer between a verdict and the tracing server.
@@ -99,6 +82,7 @@ export class Outbox {
   private readonly insertStmt: Database.Statement;
   private readonly pendingStmt: Database.Statement;
   private readonly rangeStmt: Database.Statement;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, options: OutboxOptions) {
     this.db = db;
@@ -109,9 +93,28 @@ export class Outbox {
       INSERT INTO entries (entry_id, recorded_at, boot, mono_ms, clock_synced, direction, format, verdict,
         reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, sealed_subject)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const select = `SELECT e.seq, e.entry_id, e.recorded_at, b.boot_id, e.mono_ms, e.clock_synced, e.direction,
-        e.format, e.verdict, e.reasons, e.source, e.status, e.subject_type, e.subject_id, e.data_age_ms, e.latency_ms,
-        e.sealed_subject, a.mono_ms AS anchor_mono, a.wall_ms AS anchor_wall
+    // Each row leaves SQLite as its finished JSON text (docs/api.md "Uploading entries"): a batch of
+    // thousands of entries costs one string per row instead of an object per row plus a
+    // serialisation pass; on a Pi that keeps a catch-up's peak memory low.
+    const select = `SELECT e.seq, e.boot, json_object(
+        'entryId', lower(substr(hex(e.entry_id), 1, 8) || '-' || substr(hex(e.entry_id), 9, 4) || '-' ||
+          substr(hex(e.entry_id), 13, 4) || '-' || substr(hex(e.entry_id), 17, 4) || '-' || substr(hex(e.entry_id), 21, 12)),
+        'seq', e.seq,
+        'recordedAt', e.recorded_at,
+        'bootId', b.boot_id,
+        'monoMs', e.mono_ms,
+        'clockSynced', json(CASE e.clock_synced WHEN 1 THEN 'true' ELSE 'false' END),
+        'direction', e.direction,
+        'format', e.format,
+        'verdict', e.verdict,
+        'reasons', json(CASE e.reasons WHEN '' THEN '[]' ELSE '["' || replace(e.reasons, ',', '","') || '"]' END),
+        'source', e.source,
+        'status', e.status,
+        'subject', json(CASE WHEN e.subject_type IS NULL THEN 'null' ELSE json_object('type', e.subject_type, 'id', e.subject_id) END),
+        'dataAgeMs', e.data_age_ms,
+        'latencyMs', e.latency_ms,
+        'correctedAt', CASE WHEN e.clock_synced = 0 AND a.mono_ms IS NOT NULL THEN CAST(round(a.wall_ms + (e.mono_ms - a.mono_ms)) AS INTEGER) END,
+        'sealedSubject', e.sealed_subject) AS json
       FROM entries e JOIN boots b ON b.id = e.boot LEFT JOIN time_anchors a ON a.boot = e.boot`;
     this.pendingStmt = db.prepare(`${select} WHERE e.seq > ? ORDER BY e.seq LIMIT ?`);
     this.rangeStmt = db.prepare(`${select} WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`);
@@ -124,6 +127,8 @@ export class Outbox {
       db = new Database(options.path);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
+      // 4 MiB of page cache (better-sqlite3 defaults to 16): the hot pages are the newest entries.
+      db.pragma('cache_size = -4096');
       db.pragma('foreign_keys = ON');
       migrateOutbox(db);
     } catch (err) {
@@ -165,31 +170,44 @@ export class Outbox {
    * crash is recognised by the server), else a new one of the oldest pending entries.
    */
   takeBatch(maxEntries: number, maxBytes: number): OutboxBatch | null {
-    const open = this.db.prepare('SELECT batch_id, from_seq, to_seq FROM batches ORDER BY from_seq LIMIT 1').get() as
+    const open = this.stmt('SELECT batch_id, from_seq, to_seq FROM batches ORDER BY from_seq LIMIT 1').get() as
       | { batch_id: string; from_seq: number; to_seq: number }
       | undefined;
     if (open) {
-      const rows = this.rangeStmt.all(open.from_seq, open.to_seq) as EntryRow[];
-      this.db.prepare('UPDATE batches SET attempts = attempts + 1 WHERE batch_id = ?').run(open.batch_id);
-      return { batchId: open.batch_id, fromSeq: open.from_seq, toSeq: open.to_seq, entries: rows.map(toWire), isResend: true, timeAnchors: this.anchorsFor(rows) };
+      const rows = this.rangeStmt.all(open.from_seq, open.to_seq) as JsonRow[];
+      this.stmt('UPDATE batches SET attempts = attempts + 1 WHERE batch_id = ?').run(open.batch_id);
+      return this.batchOf(open.batch_id, rows, true);
     }
-    const rows = this.pendingStmt.all(this.uploadedThrough(), maxEntries) as EntryRow[];
+    const rows = this.pendingStmt.all(this.uploadedThrough(), maxEntries) as JsonRow[];
     if (rows.length === 0) return null;
-    const entries: WireEntry[] = [];
     let bytes = 0;
+    let count = 0;
     for (const row of rows) {
-      const size = ENTRY_JSON_OVERHEAD + (row.subject_id?.length ?? 0) + row.reasons.length;
-      if (entries.length > 0 && bytes + size > maxBytes) break;
-      bytes += size;
-      entries.push(toWire(row));
+      if (count > 0 && bytes + row.json.length + 1 > maxBytes) break;
+      bytes += row.json.length + 1;
+      count++;
     }
-    const fromSeq = (entries[0] as WireEntry).seq;
-    const toSeq = (entries.at(-1) as WireEntry).seq;
+    const taken = rows.slice(0, count);
     const batchId = uuidv7();
-    this.db
-      .prepare('INSERT INTO batches (batch_id, from_seq, to_seq, created_at, attempts) VALUES (?, ?, ?, ?, 1)')
-      .run(batchId, fromSeq, toSeq, this.nowMs());
-    return { batchId, fromSeq, toSeq, entries, isResend: false, timeAnchors: this.anchorsFor(rows.slice(0, entries.length)) };
+    this.stmt('INSERT INTO batches (batch_id, from_seq, to_seq, created_at, attempts) VALUES (?, ?, ?, ?, 1)').run(
+      batchId,
+      (taken[0] as JsonRow).seq,
+      (taken.at(-1) as JsonRow).seq,
+      this.nowMs(),
+    );
+    return this.batchOf(batchId, taken, false);
+  }
+
+  private batchOf(batchId: string, rows: readonly JsonRow[], isResend: boolean): OutboxBatch {
+    return {
+      batchId,
+      fromSeq: (rows[0] as JsonRow).seq,
+      toSeq: (rows.at(-1) as JsonRow).seq,
+      count: rows.length,
+      entriesJson: `[${rows.map((r) => r.json).join(',')}]`,
+      isResend,
+      timeAnchors: this.anchorsFor(new Set(rows.map((r) => r.boot))),
+    };
   }
 
   /**
@@ -197,28 +215,35 @@ export class Outbox {
    * Entries of this boot with an unsynchronised clock are re-timed from it when uploaded.
    */
   setTimeAnchor(monoMs: number, wallMs: number, source: TimeAnchor['source']): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO time_anchors (boot, mono_ms, wall_ms, source, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(this.bootRow, monoMs, Math.round(wallMs), source, this.nowMs());
+    this.stmt('INSERT OR REPLACE INTO time_anchors (boot, mono_ms, wall_ms, source, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      this.bootRow,
+      monoMs,
+      Math.round(wallMs),
+      source,
+      this.nowMs(),
+    );
   }
 
   /** The anchors of the batch's boots plus the current boot's (it re-times entries uploaded earlier). */
-  private anchorsFor(rows: readonly EntryRow[]): TimeAnchor[] {
-    const boots = new Set(rows.map((r) => r.boot_id));
-    const all = this.db
-      .prepare('SELECT b.boot_id, a.mono_ms, a.wall_ms, a.source, a.boot FROM time_anchors a JOIN boots b ON b.id = a.boot')
-      .all() as Array<{ boot_id: string; mono_ms: number; wall_ms: number; source: TimeAnchor['source']; boot: number }>;
+  private anchorsFor(boots: ReadonlySet<number>): TimeAnchor[] {
+    const all = this.stmt('SELECT b.boot_id, a.mono_ms, a.wall_ms, a.source, a.boot FROM time_anchors a JOIN boots b ON b.id = a.boot').all() as Array<{
+      boot_id: string;
+      mono_ms: number;
+      wall_ms: number;
+      source: TimeAnchor['source'];
+      boot: number;
+    }>;
     return all
-      .filter((a) => boots.has(a.boot_id) || a.boot === this.bootRow)
+      .filter((a) => boots.has(a.boot) || a.boot === this.bootRow)
       .map((a) => ({ bootId: a.boot_id, monoMs: a.mono_ms, wallMs: a.wall_ms, source: a.source }));
   }
 
   /** The server holds the batch: advance the watermark and forget the batch, in one transaction. */
   ackBatch(batchId: string): void {
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT to_seq FROM batches WHERE batch_id = ?').get(batchId) as { to_seq: number } | undefined;
+      const row = this.stmt('SELECT to_seq FROM batches WHERE batch_id = ?').get(batchId) as { to_seq: number } | undefined;
       if (!row) return;
-      this.db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+      this.stmt('DELETE FROM batches WHERE batch_id = ?').run(batchId);
       this.db
         .prepare("UPDATE meta SET value = CAST(MAX(CAST(value AS INTEGER), ?) AS TEXT) WHERE key = 'uploaded_through'")
         .run(row.to_seq);
@@ -230,7 +255,7 @@ export class Outbox {
    * again in smaller batches under new ids. Only safe when the server stored none of it.
    */
   abandonBatch(batchId: string): void {
-    this.db.prepare('DELETE FROM batches WHERE batch_id = ?').run(batchId);
+    this.stmt('DELETE FROM batches WHERE batch_id = ?').run(batchId);
   }
 
   /**
@@ -239,7 +264,7 @@ export class Outbox {
    */
   purgeUploaded(beforeMs: number, chunk = 5000): number {
     const through = this.uploadedThrough();
-    const del = this.db.prepare('DELETE FROM entries WHERE seq IN (SELECT seq FROM entries WHERE seq <= ? AND recorded_at < ? ORDER BY seq LIMIT ?)');
+    const del = this.stmt('DELETE FROM entries WHERE seq IN (SELECT seq FROM entries WHERE seq <= ? AND recorded_at < ? ORDER BY seq LIMIT ?)');
     let total = 0;
     for (;;) {
       const n = del.run(through, beforeMs, chunk).changes;
@@ -250,7 +275,7 @@ export class Outbox {
 
   /** Wall time of the oldest pending entry, for the age bound of batches. */
   oldestPendingAt(): number | null {
-    const row = this.db.prepare('SELECT recorded_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1').get(this.uploadedThrough()) as
+    const row = this.stmt('SELECT recorded_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1').get(this.uploadedThrough()) as
       | { recorded_at: number }
       | undefined;
     return row?.recorded_at ?? null;
@@ -258,7 +283,7 @@ export class Outbox {
 
   stats(): OutboxStats {
     const uploadedThrough = this.uploadedThrough();
-    const last = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
+    const last = this.stmt("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
     const lastSeq = last?.seq ?? 0;
     return { lastSeq, uploadedThrough, pending: Math.max(0, lastSeq - uploadedThrough), oldestPendingAt: this.oldestPendingAt() };
   }
@@ -271,32 +296,20 @@ export class Outbox {
     }
   }
 
+  /** Prepared statements are cached: preparing costs CPU and native memory V8's collector cannot see. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private uploadedThrough(): number {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'uploaded_through'").get() as { value: string };
+    const row = this.stmt("SELECT value FROM meta WHERE key = 'uploaded_through'").get() as { value: string };
     return Number(row.value);
   }
-}
-
-function toWire(row: EntryRow): WireEntry {
-  return {
-    entryId: stringifyUuid(new Uint8Array(row.entry_id)),
-    seq: row.seq,
-    recordedAt: row.recorded_at,
-    bootId: row.boot_id,
-    monoMs: row.mono_ms,
-    clockSynced: row.clock_synced === 1,
-    direction: row.direction as Direction,
-    format: row.format as Format,
-    verdict: row.verdict as Verdict,
-    reasons: row.reasons === '' ? [] : row.reasons.split(','),
-    source: row.source as StatusSource,
-    status: row.status as HealthStatus,
-    subject: row.subject_type === null || row.subject_id === null ? null : { type: row.subject_type as SubjectType, id: row.subject_id },
-    dataAgeMs: row.data_age_ms,
-    latencyMs: row.latency_ms,
-    correctedAt: row.clock_synced === 0 && row.anchor_mono !== null && row.anchor_wall !== null ? Math.round(row.anchor_wall + (row.mono_ms - row.anchor_mono)) : null,
-    sealedSubject: row.sealed_subject,
-  };
 }
 
 /** SQLite failures sorted into the kinds that have their own recovery path. */

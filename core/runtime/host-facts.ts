@@ -20,6 +20,16 @@ export function bootMonoMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/** The process's peak resident set (VmHWM) in MiB; undefined where /proc is missing. */
+export function peakRssMiB(): number | undefined {
+  try {
+    const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    return Number.isFinite(kib) ? Math.round(kib / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * True once systemd-timesyncd has synchronised the clock since boot (the flag file it creates);
  * cached briefly because it is asked once per scan.

@@ -15,7 +15,7 @@ import { SubjectSealer } from '../privacy/seal.ts';
 import { HttpStatusChecker } from '../status/http-status-checker.ts';
 import { OfflineStatusChecker, type StatusChecker } from '../status/status-checker.ts';
 import { Uploader } from '../upload/uploader.ts';
-import { bootMonoMs, clockSyncProbe, readBootId } from './host-facts.ts';
+import { bootMonoMs, clockSyncProbe, peakRssMiB, readBootId } from './host-facts.ts';
 
 export interface StartKioskOptions {
   /** Constructed by `drivers/create.ts` (or fakes in tests); the core only sees the contracts. */
@@ -91,7 +91,16 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
         emit({ type: 'connectivity', online, detail });
       },
     });
-    uploader = new Uploader({ outbox, http, config: config.upload, clock, emit, log: log.child({ part: 'upload' }), deviceId: config.device.id });
+    uploader = new Uploader({
+      outbox,
+      http,
+      config: config.upload,
+      clock,
+      emit,
+      log: log.child({ part: 'upload' }),
+      deviceId: config.device.id,
+      requestTimeoutMs: config.upload.requestTimeoutMs,
+    });
   } else {
     const message = 'kiosk is not provisioned: decisions use the offline rule and entries stay in the outbox (run `kiosk provision`)';
     log.warn(message);
@@ -179,7 +188,8 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
         for (const t of timers) clearInterval(t);
         await core.stop();
         outbox.close();
-        emit({ type: 'stopped', reason });
+        const peak = peakRssMiB();
+        emit({ type: 'stopped', reason, ...(peak === undefined ? {} : { peakRssMiB: peak }) });
       })();
       return stopped;
     },

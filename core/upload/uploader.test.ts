@@ -7,7 +7,7 @@ import { systemClock } from '../../common/clock.ts';
 import { uploadConfigDefaults } from '../../test/helpers/config.ts';
 import { newEntry } from '../../test/helpers/entries.ts';
 import type { KioskEvent } from '../../common/events.ts';
-import type { BatchRequest } from '../../common/wire.ts';
+import { batchRequestSchema, type BatchRequest } from '../../common/wire.ts';
 import type { HttpOutcome, HttpRequester, RequestOptions } from '../http/client.ts';
 import { silentLogger } from '../log.ts';
 import { Outbox } from '../outbox/outbox.ts';
@@ -23,7 +23,8 @@ class ScriptedServer implements HttpRequester {
     this.script = script;
   }
   async request<S extends ZodType>(options: RequestOptions<S>): Promise<HttpOutcome<output<S>>> {
-    const body = structuredClone(options.body) as BatchRequest;
+    // What the server would read: the body must parse under the wire schema.
+    const body = batchRequestSchema.parse(JSON.parse(options.jsonBody ?? 'null'));
     this.bodies.push(body);
     return this.script(body, this.bodies.length) as HttpOutcome<output<S>>;
   }

@@ -106,16 +106,17 @@ export class Uploader {
     const outcome = await http.request({
       method: 'POST',
       path: '/v1/batches',
-      body: { batchId: batch.batchId, deviceId: this.o.deviceId, entries: batch.entries, timeAnchors: batch.timeAnchors },
+      // Assembled as text: the entries arrive from the outbox as finished JSON.
+      jsonBody: `{"batchId":${JSON.stringify(batch.batchId)},"deviceId":${JSON.stringify(this.o.deviceId)},"timeAnchors":${JSON.stringify(batch.timeAnchors)},"entries":${batch.entriesJson}}`,
       shouldGzip: true,
       schema: batchResponseSchema,
       timeoutMs: this.o.requestTimeoutMs ?? 30_000,
       headers: { 'idempotency-key': batch.batchId },
     });
-    if (!outcome.ok && outcome.code === 'payload-too-large' && batch.entries.length > 1) {
+    if (!outcome.ok && outcome.code === 'payload-too-large' && batch.count > 1) {
       // Refused whole, nothing stored: re-form smaller batches from the same entries.
       outbox.abandonBatch(batch.batchId);
-      this.maxEntries = Math.max(1, Math.floor(batch.entries.length / 2));
+      this.maxEntries = Math.max(1, Math.floor(batch.count / 2));
       this.o.log.warn({ maxEntries: this.maxEntries }, 'server refused the batch as too large; halving the batch size');
       return true;
     }
@@ -132,7 +133,7 @@ export class Uploader {
     emit({
       type: 'uploaded',
       batchId: batch.batchId,
-      count: batch.entries.length,
+      count: batch.count,
       fromSeq: batch.fromSeq,
       toSeq: batch.toSeq,
       duplicates: outcome.value.duplicates,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { CHANNELS } from '../../common/ipc/contract.ts';
 import { loadConfigFile } from '../../core/runtime/config-file.ts';
-import { Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
+import { CORE_V8_FLAGS, Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
 import { createGate } from '../../drivers/create.ts';
 import { registerIpc } from './ipc.ts';
 import { registerAppScheme, serveBundle } from './protocol.ts';
@@ -28,7 +28,11 @@ const windows = (): WebContents[] => (window && !window.isDestroyed() ? [window.
 
 const supervisor = new Supervisor({
   spawn: (): CoreProcessHandle => {
-    const child = utilityProcess.fork(join(import.meta.dirname, 'core-process.mjs'), [configPath], { serviceName: 'kiosk-core', stdio: 'inherit' });
+    const child = utilityProcess.fork(join(import.meta.dirname, 'core-process.mjs'), [configPath], {
+      serviceName: 'kiosk-core',
+      stdio: 'inherit',
+      execArgv: [...CORE_V8_FLAGS],
+    });
     return {
       send: (m) => child.postMessage(m),
       onMessage: (l) => child.on('message', l),

@@ -127,9 +127,23 @@ server
   .option('--venue <id>', 'only this venue')
   .option('--device <id>', 'only this device')
   .option('--json', 'print a JSON array of entries')
-  .action(async (o: { db: string; json?: boolean; venue?: string; device?: string }) => {
+  .option('--unseal-key <file>', "health authority's X25519 private key: show sealed subjects")
+  .action(async (o: { db: string; json?: boolean; venue?: string; device?: string; unsealKey?: string }) => {
     const { listEntries } = await import('./server.ts');
     listEntries(o);
+  });
+
+server
+  .command('report')
+  .description("a venue's monthly (or daily) entry/exit report, Vietnam days")
+  .requiredOption('--db <file>', 'SQLite database file')
+  .requiredOption('--venue <id>', 'venue id')
+  .option('--month <YYYY-MM>', 'monthly report with a daily breakdown')
+  .option('--date <YYYY-MM-DD>', 'daily report')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { db: string; venue: string; month?: string; date?: string; json?: boolean }) => {
+    const { report } = await import('./server.ts');
+    report(o);
   });
 
 server
@@ -142,6 +156,16 @@ server
   .action(async (o: { db: string; count: number; seed: number; json?: boolean }) => {
     const { seed } = await import('./server.ts');
     seed(o);
+  });
+
+const keys = program.command('keys').description('key material');
+keys
+  .command('authority')
+  .description("make the health authority's X25519 key pair for privacy.sealSubjectTo")
+  .requiredOption('--out <file>', 'private key file to write (mode 600); keep it off the kiosks')
+  .action(async (o: { out: string }) => {
+    const { authorityKeys } = await import('./keys.ts');
+    authorityKeys(o.out);
   });
 
 await program.parseAsync(process.argv);

@@ -5,7 +5,7 @@ import type { KioskConfig } from '../../common/config.ts';
 import type { KioskEvent } from '../../common/events.ts';
 import { loadConfigFile } from '../../core/runtime/config-file.ts';
 import { startKiosk } from '../../core/runtime/start-kiosk.ts';
-import { Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
+import { CORE_V8_FLAGS, Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
 import { createDrivers, createGate } from '../../drivers/create.ts';
 import { eventSink, fail, makeLogger } from './output.ts';
 
@@ -44,9 +44,11 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const supervisor = new Supervisor({
     spawn: (): CoreProcessHandle => {
       // The core reads stdin itself (the stdin scanner) and logs to our stderr.
-      const child = fork(KIOSK_BIN, ['core', '--config', options.config, '--drain-ms', String(options.drainMs)], {
+      // The same program (source or bundle) runs the core: `kiosk core`.
+      const child = fork(process.argv[1] ?? KIOSK_BIN, ['core', '--config', options.config, '--drain-ms', String(options.drainMs)], {
         stdio: ['inherit', 'ignore', 'inherit', 'ipc'],
         serialization: 'json',
+        execArgv: [...CORE_V8_FLAGS],
       });
       return {
         send: (m) => {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { KioskError } from '../../common/errors.ts';
+import { unsealSubject } from '../../core/privacy/seal.ts';
 import { VENUE_KINDS, type VenueKind } from '../../common/wire.ts';
 import { buildServer } from '../../server/app.ts';
 import { makePeople, seedStatuses } from '../../server/seed.ts';
@@ -57,13 +59,18 @@ export function venueCode(options: { venue: string; db: string; json?: boolean; 
   }
 }
 
-export function listEntries(options: { db: string; json?: boolean; venue?: string; device?: string }): void {
+export function listEntries(options: { db: string; json?: boolean; venue?: string; device?: string; unsealKey?: string }): void {
   const store = new ServerStore(options.db);
   try {
-    const entries = store.listEntries({
+    let entries = store.listEntries({
       ...(options.venue ? { venueId: options.venue } : {}),
       ...(options.device ? { deviceId: options.device } : {}),
     });
+    if (options.unsealKey) {
+      // The health authority's view: sealed subjects opened with its private key.
+      const pem = readFileSync(options.unsealKey, 'utf8');
+      entries = entries.map((e) => (e.sealedSubject ? { ...e, subject: unsealSubject(e.sealedSubject, e.entryId, pem) } : e));
+    }
     if (options.json) {
       printJson(entries);
       return;
@@ -74,6 +81,29 @@ export function listEntries(options: { db: string; json?: boolean; venue?: strin
       );
     }
     process.stdout.write(`${entries.length} entries\n`);
+  } finally {
+    store.close();
+  }
+}
+
+export function report(options: { db: string; venue: string; month?: string; date?: string; json?: boolean }): void {
+  if ((options.month === undefined) === (options.date === undefined)) fail(new KioskError('bad-request', 'give exactly one of --month YYYY-MM or --date YYYY-MM-DD'));
+  const store = new ServerStore(options.db);
+  try {
+    const r = store.report(options.venue, options.month !== undefined ? { month: options.month } : { date: options.date as string });
+    if (options.json) {
+      printJson(r);
+      return;
+    }
+    const out = (s: string) => process.stdout.write(`${s}\n`);
+    out(`${r.venueName} (${r.venueId}), ${r.period.from} to ${r.period.to}, ${r.period.timezone}`);
+    out('date        entries  exits  allowed  denied  warned  unreadable  offline  people');
+    for (const d of [...r.days, { date: 'total     ', ...r.totals }]) {
+      out(`${d.date}  ${[d.entries, d.exits, d.allowed, d.denied, d.warned, d.unreadable, d.offlineDecisions, d.distinctPeople].map((n, i) => String(n).padStart([7, 6, 8, 7, 7, 11, 8, 7][i] ?? 7)).join('')}`);
+    }
+    for (const dev of r.devices) out(`device ${dev.deviceId}: ${dev.entries} entries${dev.gaps.length ? `, missing seq ${dev.gaps.map((g) => `${g.from}-${g.to}`).join(', ')}` : ''}`);
+  } catch (err) {
+    fail(err);
   } finally {
     store.close();
   }

@@ -2,6 +2,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type KioskConfig, type KioskConfigInput } from '../../common/config.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { KioskEvent } from '../../common/events.ts';
 import { silentLogger } from '../../core/log.ts';
 import { startKiosk, type RunningKiosk } from '../../core/runtime/start-kiosk.ts';
@@ -30,7 +31,9 @@ export function writeDeviceKey(dir: string, device: EnrolledDevice): string {
 }
 
 /** A kiosk core with fake devices and a real SQLite outbox, optionally enrolled at a test server. */
-export async function startTestKiosk(options: { serverUrl?: string; device?: EnrolledDevice; config?: Partial<KioskConfigInput>; dir?: string } = {}): Promise<TestKiosk> {
+export async function startTestKiosk(
+  options: { serverUrl?: string; device?: EnrolledDevice; config?: Partial<KioskConfigInput>; dir?: string; clock?: Clock; isClockSynced?: boolean } = {},
+): Promise<TestKiosk> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiosk-'));
   const input: KioskConfigInput = {
     store: { path: join(dir, 'kiosk.db') },
@@ -60,7 +63,13 @@ export async function startTestKiosk(options: { serverUrl?: string; device?: Enr
       }
     }
   };
-  const running = await startKiosk(config, { drivers: { scanner, gate, indicator }, emit, log: silentLogger });
+  const running = await startKiosk(config, {
+    drivers: { scanner, gate, indicator },
+    emit,
+    log: silentLogger,
+    isClockSynced: () => options.isClockSynced ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const waitFor = (predicate: (e: KioskEvent) => boolean, timeoutMs = 10_000): Promise<KioskEvent> => {
     const seen = events.find(predicate);
     if (seen) return Promise.resolve(seen);
