@@ -19,7 +19,7 @@ function keysOf(schema: unknown, prefix = ''): string[] {
 describe('config schema', () => {
   it('is documented key by key in docs/config.md', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'config.md'), 'utf8');
-    const leaves = [...new Set(keysOf(z.toJSONSchema(configSchema, { io: 'input' })))].filter((k) => !['server', 'store', 'device', 'scanner', 'gate', 'policy', 'upload', 'privacy'].includes(k));
+    const leaves = [...new Set(keysOf(z.toJSONSchema(configSchema, { io: 'input' })))].filter((k) => !['server', 'store', 'device', 'scanner', 'gate', 'policy', 'upload', 'privacy', 'venue'].includes(k));
     expect(leaves.length).toBeGreaterThan(25);
     const missing = leaves.filter((k) => !doc.includes(`\`${k}\``));
     expect(missing).toEqual([]);
@@ -30,7 +30,8 @@ describe('config schema', () => {
     expect(parsed.ok && parsed.config).toMatchObject({
       scanner: { suffix: '\r\n', baudRate: 9600, interByteTimeoutMs: 50 },
       gate: { pulseMs: 800 },
-      policy: { offlineAction: 'warn' },
+      venue: { kind: 'other' },
+      policy: {},
       duplicateWindowMs: 2000,
     });
   });

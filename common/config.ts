@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DIRECTIONS } from './verdict.ts';
+import { VENUE_KINDS } from './wire.ts';
 
 /**
  * The one configuration file of a kiosk. Every object is strict, so a misspelt key is reported
@@ -62,17 +63,21 @@ const fakeGate = z.strictObject({
 
 export const gateSchema = z.discriminatedUnion('kind', [serialRelayGate, fakeGate]);
 
-export const offlineActionSchema = z.enum(['allow', 'warn', 'deny']);
+export const actionSchema = z.enum(['allow', 'warn', 'deny']);
 
+/**
+ * Overrides of the venue kind's default policy (core/decision/policy.ts, docs/policy.md). Every key
+ * is optional: what is not set comes from `venue.kind`.
+ */
 export const policySchema = z.strictObject({
-  /** What happens when the status cannot be learnt (server down or too slow, no cached answer). */
-  offlineAction: offlineActionSchema.default('warn'),
-  /** What happens when the server answers but knows nothing about the person. */
-  unknownAction: offlineActionSchema.default('warn'),
-  /** Yellow status (exposed, or declaration due) gives this verdict. */
-  yellowAction: offlineActionSchema.default('warn'),
-  /** Does a `warn` verdict open the gate? The guard decides at the door either way. */
-  shouldOpenOnWarn: z.boolean().default(true),
+  requirement: z.enum(['declaration', 'vaccination', 'none']).optional(),
+  declarationMaxAgeHours: z.number().int().min(1).max(24 * 30).optional(),
+  yellowAction: actionSchema.optional(),
+  unknownAction: actionSchema.optional(),
+  staleAction: actionSchema.optional(),
+  offlineAction: actionSchema.optional(),
+  antiPassbackSeconds: z.number().int().min(0).max(86_400).optional(),
+  shouldOpenOnWarn: z.boolean().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -84,6 +89,8 @@ export const configSchema = z.strictObject({
       statusCacheTtlMs: z.number().int().min(0).max(86_400_000).default(300_000),
       /** The server's Ed25519 public key (written by `kiosk provision`): verifies the time it tells us. */
       publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+      /** How often the offline risk list is synced. */
+      riskSyncIntervalMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
     })
     .optional(),
   store: z.strictObject({
@@ -99,9 +106,17 @@ export const configSchema = z.strictObject({
       venueId: z.string().min(1),
       /** Ed25519 private key (PKCS#8 PEM), mode 0600, written by `kiosk provision`. */
       keyFile: z.string().min(1),
+      /** HMAC key of the offline risk list (base64url), delivered at enrollment. */
+      riskListKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
       direction: z.enum(DIRECTIONS).default('in'),
     })
     .optional(),
+  venue: z
+    .strictObject({
+      kind: z.enum(VENUE_KINDS).default('other'),
+      name: z.string().max(200).optional(),
+    })
+    .prefault({}),
   scanner: scannerSchema,
   gate: gateSchema,
   policy: policySchema.prefault({}),

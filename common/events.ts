@@ -97,6 +97,13 @@ const storageEvent = z.object({
   freeMiB: z.number().optional(),
 });
 
+/** The offline risk list was synced: its size and when. */
+const riskListEvent = z.object({
+  type: z.literal('risk-list'),
+  size: z.number().int().nonnegative(),
+  syncedAt: z.number(),
+});
+
 const stoppedEvent = z.object({
   type: z.literal('stopped'),
   reason: z.string(),
@@ -115,6 +122,7 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   connectivityEvent,
   readyEvent,
   storageEvent,
+  riskListEvent,
   stoppedEvent,
 ]);
 

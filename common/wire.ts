@@ -83,6 +83,33 @@ export const statusResponseSchema = z.object({
 });
 export type StatusResponse = z.infer<typeof statusResponseSchema>;
 
+// --- offline risk list ----------------------------------------------------------------------
+
+/**
+ * `GET /v1/risk-list?cursor=C[&after=H]`. With cursor 0 (first sync) the server sends a snapshot of
+ * the current list in pages (`after` = hex of the last hash of the previous page); otherwise the
+ * net changes after `cursor`. Hashes travel as base64 of concatenated 16-byte hashes.
+ */
+export const riskListResponseSchema = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('snapshot'),
+    /** Apply deltas from here once the snapshot is complete. */
+    snapshotCursor: z.number().int().nonnegative(),
+    hashes: z.string(),
+    /** Hex of the last hash of this page, for the next request; null when the snapshot is complete. */
+    next: z.string().regex(/^[0-9a-f]{32}$/).nullable(),
+  }),
+  z.object({
+    mode: z.literal('delta'),
+    cursor: z.number().int().nonnegative(),
+    added: z.string(),
+    removed: z.string(),
+    /** More changes wait after `cursor`. */
+    hasMore: z.boolean(),
+  }),
+]);
+export type RiskListResponse = z.infer<typeof riskListResponseSchema>;
+
 // --- batch upload ---------------------------------------------------------------------------
 
 export const wireEntrySchema = z.strictObject({

@@ -145,6 +145,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return store.lookupStatus(body.subject);
   });
 
+  app.get('/v1/risk-list', { preHandler: signed }, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const cursor = Number(q.cursor ?? '0');
+    if (!Number.isInteger(cursor) || cursor < 0) throw new KioskError('bad-request', 'cursor must be a non-negative integer');
+    if (q.after !== undefined && !/^[0-9a-f]{32}$/.test(q.after)) throw new KioskError('bad-request', 'after must be 32 hex digits');
+    const limit = q.limit === undefined ? undefined : Number(q.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new KioskError('bad-request', 'limit must be a positive integer');
+    return store.riskListPage(cursor, q.after, limit);
+  });
+
   app.post('/v1/batches', { preHandler: signed }, async (req) => {
     const body = bodyOf(req, batchRequestSchema);
     const device = req.device as Device;

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../common/migrate.ts';
 import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
+import { serverMigration0030 } from './migrations/0030-risk-list.ts';
 
-const ALL = [serverMigration0010, serverMigration0020];
+const ALL = [serverMigration0010, serverMigration0020, serverMigration0030];
 
 describe('server migration 0010-initial', () => {
   it('creates the tables and looks entries up by device and seq through an index', () => {
@@ -22,12 +23,23 @@ describe('server migration 0020-time-and-privacy', () => {
     db.prepare(
       "INSERT INTO entries VALUES ('e1', 'd', 'v', 1, 'b', 0, 5, 'boot', 7, 0, 'in', 'vn-cccd', 'allow', '', 'online', 'green', 'cccd', '1', NULL, 1)",
     ).run();
-    expect(migrate(db, ALL, 'server')).toBe(20);
+    expect(migrate(db, ALL, 'server', 20)).toBe(20);
     expect(db.prepare('SELECT recorded_at, corrected_at, sealed_subject FROM entries').get()).toEqual({ recorded_at: 5, corrected_at: null, sealed_subject: null });
     db.prepare("INSERT INTO meta VALUES ('k', 'v')").run();
     const plan = db.prepare('EXPLAIN QUERY PLAN UPDATE entries SET corrected_at = 1 WHERE device_id = ? AND boot_id = ? AND clock_synced = 0').all('d', 'boot') as Array<{
       detail: string;
     }>;
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/entries_device_boot/);
+  });
+});
+
+describe('server migration 0030-risk-list', () => {
+  it('adds the list and its change log without touching entries', () => {
+    const db = new Database(':memory:');
+    migrate(db, ALL, 'server', 20);
+    expect(migrate(db, ALL, 'server')).toBe(30);
+    db.prepare('INSERT INTO risk_list VALUES (?)').run(Buffer.alloc(16, 1));
+    db.prepare('INSERT INTO risk_changes (hash, is_added, at) VALUES (?, 1, 0)').run(Buffer.alloc(16, 1));
+    expect(db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'risk_changes'").get()).toEqual({ seq: 1 });
   });
 });

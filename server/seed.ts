@@ -20,7 +20,8 @@ export interface Person {
   qid: string;
   status: HealthStatus;
   flags: Array<'F0' | 'F1'>;
-  declaredAt: number | null;
+  /** Hours before seeding that the person declared (0-47); null when never. */
+  declaredHoursAgo: number | null;
 }
 
 const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý'];
@@ -54,7 +55,7 @@ const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() 
 const digits = (r: () => number, n: number): string => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-export function makePerson(r: () => number, index: number, nowMs = Date.UTC(2021, 8, 1)): Person {
+export function makePerson(r: () => number, index: number): Person {
   const isMale = r() < 0.5;
   const year = 1945 + Math.floor(r() * 60);
   const month = 1 + Math.floor(r() * 12);
@@ -76,7 +77,7 @@ export function makePerson(r: () => number, index: number, nowMs = Date.UTC(2021
     qid: `QR${String(index).padStart(6, '0')}${digits(r, 6)}`,
     status,
     flags,
-    declaredAt: status === 'unknown' ? null : nowMs - Math.floor(r() * 48) * 3600_000,
+    declaredHoursAgo: status === 'unknown' ? null : Math.floor(r() * 20),
   };
 }
 
@@ -110,10 +111,14 @@ export interface StatusSink {
   setSubjectStatus(subject: Subject, status: HealthStatus, flags: readonly string[], declaredAt: number | null): void;
 }
 
-/** Writes the people's statuses; people with status `unknown` get no row (the server never heard of them). */
-export function seedStatuses(sink: StatusSink, people: readonly Person[]): void {
+/**
+ * Writes the people's statuses, declarations dated relative to `nowMs` (so seeded data stays current
+ * whenever it is seeded); people with status `unknown` get no row (the server never heard of them).
+ */
+export function seedStatuses(sink: StatusSink, people: readonly Person[], nowMs = Date.now()): void {
   for (const p of people) {
     if (p.status === 'unknown') continue;
-    for (const s of subjectsOf(p)) sink.setSubjectStatus(s, p.status, p.flags, p.declaredAt);
+    const declaredAt = p.declaredHoursAgo === null ? null : nowMs - p.declaredHoursAgo * 3600_000;
+    for (const s of subjectsOf(p)) sink.setSubjectStatus(s, p.status, p.flags, declaredAt);
   }
 }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import { RISK_HASH_BYTES, RISK_PAGE_MAX, riskHashInput } from '../common/risk.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KioskError } from '../common/errors.ts';
@@ -8,6 +9,7 @@ import type { HealthStatus } from '../common/verdict.ts';
 import type {
   BatchRequest,
   BatchResponse,
+  RiskListResponse,
   SeqRange,
   TimeAnchor,
   StatusResponse,
@@ -20,8 +22,9 @@ import type {
 import { dayRange, monthRange, venueReport, type VenueReport } from './report.ts';
 import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
+import { serverMigration0030 } from './migrations/0030-risk-list.ts';
 
-const MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020];
+export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030];
 
 export interface Device {
   id: string;
@@ -72,7 +75,7 @@ export class ServerStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    migrate(this.db, MIGRATIONS, 'server');
+    migrate(this.db, SERVER_MIGRATIONS, 'server');
     this.nonceDb = path === ':memory:' ? this.db : new Database(path);
     if (this.nonceDb !== this.db) {
       this.nonceDb.pragma('synchronous = OFF');
@@ -86,6 +89,15 @@ export class ServerStore {
         @direction, @format, @verdict, @reasons, @source, @status, @subjectType, @subjectId, @dataAgeMs, @latencyMs,
         @correctedAt, @sealedSubject)`);
     this.serverKey = this.loadOrCreateServerKey();
+    this.riskKey = Buffer.from(this.loadOrCreateMeta('risk_key', () => randomBytes(32).toString('base64url')), 'base64url');
+  }
+
+  /** The HMAC key of the risk list; every device receives it at enrollment. */
+  readonly riskKey: Buffer;
+
+  private loadOrCreateMeta(key: string, make: () => string): string {
+    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(key, make());
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
   }
 
   /** The server's Ed25519 key, made on first start and kept in the database. */
@@ -160,7 +172,7 @@ export class ServerStore {
         id: `d_${randomBytes(8).toString('hex')}`,
         venueId: row.venue_id,
         publicKey,
-        riskKey: randomBytes(32),
+        riskKey: this.riskKey,
       };
       const now = this.now();
       this.db
@@ -188,6 +200,8 @@ export class ServerStore {
   // --- status -------------------------------------------------------------------------------
 
   setSubjectStatus(subject: Subject, status: HealthStatus, flags: readonly string[] = [], declaredAt: number | null = null): void {
+    const isFlagged = status === 'red' || flags.includes('F0') || flags.includes('F1');
+    this.setRiskListed(this.riskHash(subject), isFlagged);
     this.db
       .prepare(
         `INSERT INTO subjects (type, id, status, flags, declared_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -195,6 +209,50 @@ export class ServerStore {
            declared_at = excluded.declared_at, updated_at = excluded.updated_at`,
       )
       .run(subject.type, subject.id, status, flags.join(','), declaredAt, this.now());
+  }
+
+  riskHash(subject: Subject): Buffer {
+    return createHmac('sha256', this.riskKey).update(riskHashInput(subject.type, subject.id)).digest().subarray(0, RISK_HASH_BYTES);
+  }
+
+  /** Adds or removes a hash on the published list, logging the change for delta sync. */
+  private setRiskListed(hash: Buffer, isListed: boolean): void {
+    const isThere = this.db.prepare('SELECT 1 FROM risk_list WHERE hash = ?').get(hash) !== undefined;
+    if (isThere === isListed) return;
+    if (isListed) this.db.prepare('INSERT INTO risk_list (hash) VALUES (?)').run(hash);
+    else this.db.prepare('DELETE FROM risk_list WHERE hash = ?').run(hash);
+    this.db.prepare('INSERT INTO risk_changes (hash, is_added, at) VALUES (?, ?, ?)').run(hash, isListed ? 1 : 0, this.now());
+  }
+
+  /** One page of the risk list for a kiosk at `cursor` (docs/api.md, "Offline risk list"). */
+  riskListPage(cursor: number, after: string | undefined, limit = RISK_PAGE_MAX): RiskListResponse {
+    const pageSize = Math.min(Math.max(1, limit), RISK_PAGE_MAX);
+    const head = (this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'risk_changes'").get() as { seq: number } | undefined)?.seq ?? 0;
+    if (cursor > head) throw new KioskError('bad-request', `cursor ${cursor} is ahead of the list (${head}); resync from 0`);
+    if (cursor === 0) {
+      const rows = this.db
+        .prepare('SELECT hash FROM risk_list WHERE hash > ? ORDER BY hash LIMIT ?')
+        .all(after ? Buffer.from(after, 'hex') : Buffer.alloc(0), pageSize) as Array<{ hash: Buffer }>;
+      const hashes = Buffer.concat(rows.map((r) => r.hash));
+      return {
+        mode: 'snapshot',
+        snapshotCursor: head,
+        hashes: hashes.toString('base64'),
+        next: rows.length === pageSize ? (rows.at(-1) as { hash: Buffer }).hash.toString('hex') : null,
+      };
+    }
+    const changes = this.db.prepare('SELECT seq, hash, is_added FROM risk_changes WHERE seq > ? ORDER BY seq LIMIT ?').all(cursor, pageSize) as Array<{
+      seq: number;
+      hash: Buffer;
+      is_added: number;
+    }>;
+    // Net effect per hash within the page: the last change wins.
+    const net = new Map<string, { hash: Buffer; isAdded: boolean }>();
+    for (const c of changes) net.set(c.hash.toString('hex'), { hash: c.hash, isAdded: c.is_added === 1 });
+    const added = [...net.values()].filter((c) => c.isAdded).map((c) => c.hash);
+    const removed = [...net.values()].filter((c) => !c.isAdded).map((c) => c.hash);
+    const next = changes.at(-1)?.seq ?? cursor;
+    return { mode: 'delta', cursor: next, added: Buffer.concat(added).toString('base64'), removed: Buffer.concat(removed).toString('base64'), hasMore: next < head };
   }
 
   lookupStatus(subject: Subject): StatusResponse {

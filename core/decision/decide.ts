@@ -1,6 +1,6 @@
-import type { PolicyConfig } from '../../common/config.ts';
 import type { Direction, HealthStatus, Reason, StatusSource, Verdict } from '../../common/verdict.ts';
 import type { Credential } from '../payload/types.ts';
+import type { VenuePolicy } from './policy.ts';
 
 /** A status as the status layer found it, with its provenance. */
 export interface StatusAnswer {
@@ -22,61 +22,79 @@ export interface Decision {
 
 export interface DecideInput {
   credential: Credential;
-  /** Null when no lookup was made (unreadable credential). */
+  /** Null when no lookup was made (unreadable credential, or a signed credential that needs none). */
   status: StatusAnswer | null;
-  policy: PolicyConfig;
+  policy: VenuePolicy;
   direction: Direction;
+  nowMs: number;
+  /** How long ago the same credential was let in through this kiosk; null when not recently. */
+  sinceLastEntryMs: number | null;
 }
 
-const ACTION_REASON = { allow: 'offline-allow', warn: 'offline-warn', deny: 'offline-deny' } as const satisfies Record<
-  Verdict,
-  Reason
->;
+const ACTION_REASON = { allow: 'offline-allow', warn: 'offline-warn', deny: 'offline-deny' } as const satisfies Record<Verdict, Reason>;
 
 /**
- * Status + venue policy → verdict. Pure and total. A flagged person is never let through silently:
- * red or F0/F1 denies even when the venue allows unknown status.
+ * Credential + status + venue policy → verdict, pure and total. Invariants (tested in
+ * decide.test.ts and shown in docs/policy.md): a red status, an F0/F1 flag or a risk-list hit is
+ * denied whatever the policy; leaving is recorded and never blocked; an offline decision always
+ * carries `offline` and the age of the data it used.
  */
 export function decide(input: DecideInput): Decision {
   const { credential, status, policy, direction } = input;
-  const base = { source: status?.source ?? ('none' as const), status: status?.status ?? ('unknown' as const), dataAgeMs: status?.dataAgeMs ?? null };
+  const source: StatusSource = status?.source ?? (credential.assurance === 'signed-verified' ? 'credential' : 'none');
+  const base = { source, status: status?.status ?? ('unknown' as const), dataAgeMs: status?.dataAgeMs ?? null };
+  const decision = (verdict: Verdict, reasons: Reason[]): Decision => ({ ...base, verdict, reasons: [...new Set(reasons)] });
 
-  if (credential.assurance === 'unreadable' || credential.subject === null) {
-    return { ...base, source: 'none', verdict: 'deny', reasons: dedupe(['unreadable', ...credential.reasons]) };
+  if (credential.assurance === 'unreadable' || (credential.subject === null && credential.assurance !== 'signed-verified')) {
+    return { ...decision('deny', ['unreadable', ...credential.reasons]), source: 'none' };
   }
-  if (status === null) {
-    return { ...base, verdict: policy.offlineAction, reasons: dedupe([...credential.reasons, 'offline', ACTION_REASON[policy.offlineAction]]) };
-  }
-  const flagReasons: Reason[] = [];
-  if (status.flags.includes('F0')) flagReasons.push('flag-f0');
-  if (status.flags.includes('F1')) flagReasons.push('flag-f1');
-  const offlineReasons: Reason[] = status.source === 'offline' ? ['offline'] : [];
-  const fromRiskList: Reason[] = status.source === 'risk-list' ? ['risk-list'] : [];
+  const flags: Reason[] = [];
+  if (status?.flags.includes('F0')) flags.push('flag-f0');
+  if (status?.flags.includes('F1')) flags.push('flag-f1');
+  const isOffline = status?.source === 'offline' || status?.source === 'risk-list';
+  const offline: Reason[] = isOffline ? ['offline'] : [];
 
   // Leaving is recorded, never blocked: a flagged person must be able to go home.
-  if (direction === 'out') {
-    return { ...base, verdict: 'allow', reasons: dedupe(['exit-recorded', ...offlineReasons, ...flagReasons]) };
+  if (direction === 'out') return decision('allow', ['exit-recorded', ...offline, ...flags]);
+
+  if (status?.source === 'risk-list') return decision('deny', ['risk-list', 'offline', ...flags]);
+  if (status?.status === 'red' || flags.length > 0) return decision('deny', ['status-red', ...flags, ...offline]);
+  if (input.sinceLastEntryMs !== null && policy.antiPassbackSeconds > 0 && input.sinceLastEntryMs < policy.antiPassbackSeconds * 1000) {
+    return decision('deny', ['anti-passback', ...credential.reasons]);
   }
 
-  if (status.status === 'red' || flagReasons.length > 0) {
-    return { ...base, verdict: 'deny', reasons: dedupe([...fromRiskList, 'status-red', ...flagReasons, ...offlineReasons]) };
+  switch (policy.requirement) {
+    case 'none':
+      return decision('allow', ['no-requirement', ...offline, ...credential.reasons]);
+    case 'vaccination':
+      if (credential.assurance === 'signed-verified' && credential.reasons.some((r) => r === 'vaccination-valid' || r === 'recovery-valid')) {
+        return decision('allow', credential.reasons);
+      }
+      return decision('deny', ['certificate-required', ...credential.reasons]);
+    case 'declaration':
+      break;
+    default:
+      return decision('deny', ['certificate-required']);
+  }
+
+  // A signed certificate verified offline stands for itself (test, vaccination or recovery).
+  if (credential.assurance === 'signed-verified' && status === null) return decision('allow', credential.reasons);
+  if (status === null || status.source === 'offline') {
+    return decision(policy.offlineAction, ['offline', ACTION_REASON[policy.offlineAction], ...credential.reasons]);
   }
   switch (status.status) {
-    case 'green':
-      return { ...base, verdict: 'allow', reasons: ['status-green'] };
-    case 'yellow':
-      return { ...base, verdict: policy.yellowAction, reasons: ['status-yellow'] };
-    case 'unknown': {
-      if (status.source === 'offline') {
-        return { ...base, verdict: policy.offlineAction, reasons: ['offline', ACTION_REASON[policy.offlineAction]] };
+    case 'green': {
+      if (status.declaredAt === null) return decision(policy.unknownAction, ['declaration-missing', ...credential.reasons]);
+      if (input.nowMs - status.declaredAt > policy.declarationMaxAgeHours * 3600_000) {
+        return decision(policy.staleAction, ['declaration-stale', ...credential.reasons]);
       }
-      return { ...base, verdict: policy.unknownAction, reasons: ['status-unknown'] };
+      return decision('allow', ['status-green', ...credential.reasons]);
     }
+    case 'yellow':
+      return decision(policy.yellowAction, ['status-yellow', ...credential.reasons]);
+    case 'unknown':
+      return decision(policy.unknownAction, ['status-unknown', ...credential.reasons]);
     default:
-      return { ...base, verdict: 'deny', reasons: ['status-unknown'] };
+      return decision('deny', ['status-red']);
   }
-}
-
-function dedupe(reasons: Reason[]): Reason[] {
-  return [...new Set(reasons)];
 }

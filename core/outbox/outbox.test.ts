@@ -129,7 +129,7 @@ describe('outbox migration 0020-time-anchors-and-sealed-subjects', () => {
     db.prepare(
       "INSERT INTO entries (entry_id, recorded_at, boot, mono_ms, clock_synced, direction, format, verdict, reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms) VALUES (x'00', 5, 1, 7, 0, 'in', 'vn-cccd', 'allow', 'status-green', 'online', 'green', 'cccd', '079303001234', NULL, 1)",
     ).run();
-    expect(migrateOutbox(db)).toBe(20);
+    expect(migrateOutbox(db, 20)).toBe(20);
     expect(db.prepare('SELECT subject_id, sealed_subject FROM entries').get()).toEqual({ subject_id: '079303001234', sealed_subject: null });
     db.prepare("INSERT INTO time_anchors (boot, mono_ms, wall_ms, source, created_at) VALUES (1, 7, 1000, 'ntp', 0)").run();
     expect(db.prepare('SELECT count(*) AS n FROM time_anchors').get()).toEqual({ n: 1 });
@@ -163,5 +163,16 @@ describe('Outbox retention', () => {
     // The seq counter survives the purge: the next entry is 4, not a reused 1.
     expect(box.record(newEntry()).seq).toBe(4);
     box.close();
+  });
+});
+
+describe('outbox migration 0030-risk-list', () => {
+  it('adds the list tables and the sync cursor at 0', () => {
+    const db = new Database(':memory:');
+    migrateOutbox(db, 20);
+    expect(migrateOutbox(db)).toBe(30);
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'risk_cursor'").get()).toEqual({ value: '0' });
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM risk_list WHERE hash = ?').all(Buffer.alloc(16)) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/PRIMARY KEY/);
   });
 });

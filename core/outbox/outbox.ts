@@ -6,6 +6,7 @@ import { KioskError } from '../../common/errors.ts';
 import type { Direction, Format, HealthStatus, StatusSource, Verdict } from '../../common/verdict.ts';
 import type { Subject, TimeAnchor } from '../../common/wire.ts';
 import { migrateOutbox } from './migrations/index.ts';
+import { RiskListStore } from './risk-list-store.ts';
 
 /** An entry as the pipeline hands it over; the outbox adds entryId and seq. */
 export interface NewEntry {
@@ -84,8 +85,12 @@ export class Outbox {
   private readonly rangeStmt: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
 
+  /** The offline risk list, kept in the same database. */
+  readonly riskList: RiskListStore;
+
   private constructor(db: Database.Database, options: OutboxOptions) {
     this.db = db;
+    this.riskList = new RiskListStore(db);
     this.nowMs = options.nowMs;
     db.prepare('INSERT OR IGNORE INTO boots (boot_id, first_seen_at) VALUES (?, ?)').run(options.bootId, options.nowMs());
     this.bootRow = (db.prepare('SELECT id FROM boots WHERE boot_id = ?').get(options.bootId) as { id: number }).id;

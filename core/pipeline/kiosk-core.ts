@@ -1,11 +1,11 @@
 import type { Clock } from '../../common/clock.ts';
-import type { PolicyConfig } from '../../common/config.ts';
 import { KioskError, serializeError } from '../../common/errors.ts';
 import type { EventSink } from '../../common/events.ts';
 import type { Direction, Reason } from '../../common/verdict.ts';
 import type { RawScan, Scanner } from '../../drivers/contracts/scanner.ts';
 import type { Actuator } from '../actuation/actuator.ts';
 import { decide, type Decision } from '../decision/decide.ts';
+import type { VenuePolicy } from '../decision/policy.ts';
 import type { Logger } from '../log.ts';
 import type { NewEntry, Outbox, StoredRef } from '../outbox/outbox.ts';
 import { parsePayload } from '../payload/parse.ts';
@@ -21,7 +21,7 @@ export interface KioskCoreOptions {
   status: StatusChecker;
   outbox: Outbox;
   uploader?: Uploader;
-  policy: PolicyConfig;
+  policy: VenuePolicy;
   direction: Direction;
   duplicateWindowMs: number;
   clock: Clock;
@@ -72,6 +72,8 @@ export class KioskCore {
   private readonly o: KioskCoreOptions;
   private queue: Promise<void> = Promise.resolve();
   private readonly recent = new Map<string, number>();
+  /** Subject → monotonic time it was last let in (anti-passback); an exit clears it. */
+  private readonly lastEntry = new Map<string, number>();
   readonly counters: CoreCounters = { scans: 0, duplicates: 0, allowed: 0, denied: 0, warned: 0, stored: 0, storeFailures: 0, spilled: 0 };
   /** Decided entries the disk refused, oldest first; written before any newer entry. */
   private readonly spill: NewEntry[] = [];
@@ -151,7 +153,17 @@ export class KioskCore {
       credential.reasons.push('timeout');
     }
     const status = credential.subject ? await this.o.status.check(credential.subject) : null;
-    const decision = decide({ credential, status, policy, direction });
+    const subjectKey = credential.subject ? `${credential.subject.type}:${credential.subject.id}` : undefined;
+    const lastIn = subjectKey === undefined ? undefined : this.lastEntry.get(subjectKey);
+    const decision = decide({
+      credential,
+      status,
+      policy,
+      direction,
+      nowMs: clock.nowMs(),
+      sinceLastEntryMs: lastIn === undefined ? null : scan.monoMs - lastIn,
+    });
+    if (subjectKey !== undefined) this.rememberEntry(subjectKey, direction, decision.verdict, scan.monoMs);
 
     const entryId = uuidv7();
     const isSealed = this.o.sealer !== undefined && credential.subject !== null;
@@ -278,6 +290,23 @@ export class KioskCore {
     if (state === this.storageState) return;
     this.storageState = state;
     this.o.emit({ type: 'storage', state, spilled: this.spill.length });
+  }
+
+  private rememberEntry(subjectKey: string, direction: Direction, verdict: Decision['verdict'], atMono: number): void {
+    if (direction === 'out') {
+      this.lastEntry.delete(subjectKey);
+      return;
+    }
+    const isLetIn = verdict === 'allow' || (verdict === 'warn' && this.o.policy.shouldOpenOnWarn);
+    if (!isLetIn) return;
+    this.lastEntry.delete(subjectKey);
+    this.lastEntry.set(subjectKey, atMono);
+    // Bounded: entries older than the window are useless, and the map keeps insertion order.
+    const windowMs = this.o.policy.antiPassbackSeconds * 1000;
+    for (const [key, at] of this.lastEntry) {
+      if (atMono - at <= windowMs && this.lastEntry.size <= 10_000) break;
+      this.lastEntry.delete(key);
+    }
   }
 
   private isDuplicate(scan: RawScan): boolean {

@@ -65,7 +65,9 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
       id: enrolled.deviceId,
       venueId: enrolled.venueId,
       keyFile: basename(keyFile),
+      riskListKey: enrolled.riskListKey,
     },
+    venue: { ...(base.input.venue ?? {}), kind: enrolled.venue.kind, name: enrolled.venue.name },
   };
   // Validate before writing: a config we produce must load.
   const check = configSchema.safeParse(next);

@@ -6,6 +6,7 @@ import { KioskError } from '../../common/errors.ts';
 import type { EventSink } from '../../common/events.ts';
 import type { DriverSet } from '../../drivers/contracts/index.ts';
 import { Actuator } from '../actuation/actuator.ts';
+import { effectivePolicy } from '../decision/policy.ts';
 import { HttpClient } from '../http/client.ts';
 import { loadDeviceIdentity } from '../identity/device-key.ts';
 import type { Logger } from '../log.ts';
@@ -13,6 +14,7 @@ import { Outbox } from '../outbox/outbox.ts';
 import { KioskCore } from '../pipeline/kiosk-core.ts';
 import { SubjectSealer } from '../privacy/seal.ts';
 import { HttpStatusChecker } from '../status/http-status-checker.ts';
+import { RiskList, RiskListSync } from '../status/risk-list.ts';
 import { OfflineStatusChecker, type StatusChecker } from '../status/status-checker.ts';
 import { Uploader } from '../upload/uploader.ts';
 import { bootMonoMs, clockSyncProbe, peakRssMiB, readBootId } from './host-facts.ts';
@@ -32,6 +34,7 @@ export interface RunningKiosk {
   core: KioskCore;
   outbox: Outbox;
   uploader: Uploader | undefined;
+  riskSync: RiskListSync | undefined;
   drivers: DriverSet;
   /** Stops scanning, finishes queued scans, drives outputs safe, stops uploading, closes the store. */
   stop(reason?: string): Promise<void>;
@@ -71,6 +74,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
 
   let status: StatusChecker = new OfflineStatusChecker();
   let uploader: Uploader | undefined;
+  let riskSync: RiskListSync | undefined;
   if (config.server && config.device) {
     const identity = loadDeviceIdentity(config.device.id, config.device.keyFile);
     const http = new HttpClient({
@@ -81,13 +85,30 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
       onServerTime: anchorFromServer,
       ...(config.server.publicKey ? { serverPublicKey: config.server.publicKey } : {}),
     });
+    const riskList = config.device.riskListKey ? new RiskList(config.device.riskListKey, outbox.riskList, clock) : undefined;
+    if (riskList) {
+      riskSync = new RiskListSync({
+        http,
+        store: outbox.riskList,
+        clock,
+        log: log.child({ part: 'risk-list' }),
+        intervalMs: config.server.riskSyncIntervalMs,
+        onSynced: (size) => emit({ type: 'risk-list', size, syncedAt: clock.nowMs() }),
+      });
+    }
+    // Connectivity flaps are events (the guard's status strip) but at most one log line a minute.
+    let lastConnectivityLog = -Infinity;
     status = new HttpStatusChecker({
       http,
       clock,
       budgetMs: config.server.statusBudgetMs,
       cacheTtlMs: config.server.statusCacheTtlMs,
+      ...(riskList ? { riskList } : {}),
       onConnectivity: (online, detail) => {
-        log.warn({ online }, `server ${online ? 'reachable again' : 'unreachable'}: ${detail}`);
+        if (clock.monoMs() - lastConnectivityLog >= 60_000) {
+          lastConnectivityLog = clock.monoMs();
+          log.warn({ online }, `server ${online ? 'reachable again' : 'unreachable'}: ${detail}`);
+        }
         emit({ type: 'connectivity', online, detail });
       },
     });
@@ -135,11 +156,12 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
   checkSpace();
   every(60_000, checkSpace);
 
+  const policy = effectivePolicy(config.venue.kind, config.policy);
   const actuator = new Actuator({
     gate: drivers.gate,
     indicator: drivers.indicator,
     pulseMs: config.gate.pulseMs,
-    shouldOpenOnWarn: config.policy.shouldOpenOnWarn,
+    shouldOpenOnWarn: policy.shouldOpenOnWarn,
     emit,
     log: log.child({ part: 'gate' }),
   });
@@ -149,7 +171,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     status,
     outbox,
     ...(uploader ? { uploader } : {}),
-    policy: config.policy,
+    policy,
     direction: config.device?.direction ?? config.scanner.direction ?? 'in',
     duplicateWindowMs: config.duplicateWindowMs,
     clock,
@@ -170,6 +192,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     }
     throw err;
   }
+  riskSync?.start();
   emit({
     type: 'ready',
     ...(config.device ? { deviceId: config.device.id, venueId: config.device.venueId } : {}),
@@ -182,10 +205,12 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     core,
     outbox,
     uploader,
+    riskSync,
     drivers,
     stop(reason = 'stopped') {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);
+        await riskSync?.stop();
         await core.stop();
         outbox.close();
         const peak = peakRssMiB();

@@ -108,3 +108,93 @@ describe('HttpStatusChecker', () => {
     expect(await checker2.check(subject)).toMatchObject({ source: 'offline' });
   });
 });
+
+/** A status server that misbehaves in one of the ways issue 6 names. */
+async function badServer(mode: 'garbage' | 'html' | '500' | '429' | 'huge' | 'drip') {
+  const { createServer: createHttp } = await import('node:http');
+  let requests = 0;
+  let hugeBytesSent = 0;
+  const server = createHttp((req, res) => {
+    requests++;
+    req.resume();
+    switch (mode) {
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('\u0000\u00ff{{{not json');
+        return;
+      case 'html':
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Captive portal: please log in</body></html>');
+        return;
+      case '500':
+        res.writeHead(500).end('{"error":{"code":"internal","message":"boom"}}');
+        return;
+      case '429':
+        res.writeHead(429, { 'retry-after': '30' }).end('{"error":{"code":"rate-limited","message":"slow down"}}');
+        return;
+      case 'huge': {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 50 * 1024 * 1024) {
+            sent += chunk.length;
+            hugeBytesSent = Math.max(hugeBytesSent, sent);
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+        return;
+      }
+      case 'drip': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const body = '{"status":"green","flags":[],"declaredAt":null,"ttlMs":1000}';
+        let i = 0;
+        const t = setInterval(() => {
+          if (res.destroyed || i >= body.length) {
+            clearInterval(t);
+            if (!res.destroyed) res.end();
+            return;
+          }
+          res.write(body[i++]!);
+        }, 50);
+        return;
+      }
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    url,
+    requests: () => requests,
+    hugeBytesSent: () => hugeBytesSent,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+describe('HttpStatusChecker against a misbehaving server', () => {
+  it.each(['garbage', 'html', '500', '429', 'huge', 'drip'] as const)('treats %s as offline, without crashing or flooding', async (mode) => {
+    const bad = await badServer(mode);
+    const changes: boolean[] = [];
+    const checker = new HttpStatusChecker({
+      http: new HttpClient({ baseUrl: bad.url, clock: systemClock }),
+      clock: systemClock,
+      budgetMs: 300,
+      cacheTtlMs: 60_000,
+      onConnectivity: (online) => changes.push(online),
+    });
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const answer = await checker.check({ type: 'cccd', id: `07930300000${i}` });
+      expect(answer.source).toBe('offline');
+      // Functional bound only: a verdict never waits on a bad server (precise figures: npm run bench).
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
+    // One transition to offline, not one per failure: the guard's strip and the log stay calm.
+    expect(changes).toEqual([false]);
+    if (mode === '429') expect(bad.requests()).toBe(1);
+    // The 50 MB answer is cut off after the 4 MiB cap (plus socket buffers), on every request.
+    if (mode === 'huge') expect(bad.hugeBytesSent()).toBeLessThan(20 * 1024 * 1024);
+    await bad.close();
+  });
+});

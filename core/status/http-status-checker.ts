@@ -2,6 +2,7 @@ import type { Clock } from '../../common/clock.ts';
 import { statusResponseSchema, type Subject } from '../../common/wire.ts';
 import type { StatusAnswer } from '../decision/decide.ts';
 import type { HttpOutcome, HttpRequester } from '../http/client.ts';
+import type { RiskList } from './risk-list.ts';
 import { OFFLINE_ANSWER, type StatusChecker } from './status-checker.ts';
 
 export interface HttpStatusCheckerOptions {
@@ -13,6 +14,8 @@ export interface HttpStatusCheckerOptions {
   cacheMaxEntries?: number;
   /** Connectivity changed (first failure after success, first success after failure). */
   onConnectivity?: (isOnline: boolean, detail: string) => void;
+  /** Consulted when the server cannot answer: a listed person is denied offline. */
+  riskList?: RiskList;
 }
 
 interface CacheEntry {
@@ -32,6 +35,8 @@ export class HttpStatusChecker implements StatusChecker {
   private readonly options: HttpStatusCheckerOptions;
   private readonly cache = new Map<string, CacheEntry>();
   private online = true;
+  /** A server that sent Retry-After is left alone until then: lookups go straight to the offline path. */
+  private suspendedUntilMono = -Infinity;
 
   constructor(options: HttpStatusCheckerOptions) {
     this.options = options;
@@ -50,6 +55,7 @@ export class HttpStatusChecker implements StatusChecker {
       return { ...cached.answer, source: 'cache', dataAgeMs: Math.round(startMono - cached.fetchedAtMono) };
     }
 
+    if (startMono < this.suspendedUntilMono) return this.fallback(subject, cached, startMono);
     const deadline = startMono + budgetMs;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -59,7 +65,8 @@ export class HttpStatusChecker implements StatusChecker {
     try {
       const attempt = async (): Promise<HttpOutcome<StatusAnswerWire>> => {
         const first = await this.lookup(subject, deadline - clock.monoMs(), controller.signal);
-        if (first.ok || first.status === 400 || first.status === 401 || first.status === 403) return first;
+        // No retry for an answer that will not change, or a server that asked for a pause.
+        if (first.ok || first.retryAfterMs !== undefined || first.status === 400 || first.status === 401 || first.status === 403 || first.status === 429) return first;
         const left = deadline - clock.monoMs();
         return left >= MIN_RETRY_BUDGET_MS ? this.lookup(subject, left, controller.signal) : first;
       };
@@ -67,11 +74,12 @@ export class HttpStatusChecker implements StatusChecker {
       if (outcome === 'expired') {
         controller.abort();
         this.setOnline(false, `status lookup exceeded its ${budgetMs} ms budget`);
-        return this.fallback(cached, startMono);
+        return this.fallback(subject, cached, startMono);
       }
       if (!outcome.ok) {
+        if (outcome.retryAfterMs !== undefined) this.suspendedUntilMono = clock.monoMs() + Math.min(outcome.retryAfterMs, 600_000);
         this.setOnline(false, outcome.message);
-        return this.fallback(cached, startMono);
+        return this.fallback(subject, cached, startMono);
       }
       this.setOnline(true, 'status lookup answered');
       const answer: StatusAnswer = {
@@ -99,12 +107,19 @@ export class HttpStatusChecker implements StatusChecker {
     });
   }
 
-  /** A stale "red" still denies (safe); a stale "green" never allows: the offline rule decides. */
-  private fallback(cached: CacheEntry | undefined, nowMono: number): StatusAnswer {
+  /**
+   * Offline: a stale "red" still denies (safe); the risk list denies a listed person; otherwise the
+   * offline rule decides, told how old the risk list is. A stale "green" never allows.
+   */
+  private fallback(subject: Subject, cached: CacheEntry | undefined, nowMono: number): StatusAnswer {
     if (cached && (cached.answer.status === 'red' || cached.answer.flags.length > 0)) {
       return { ...cached.answer, source: 'cache', dataAgeMs: Math.round(nowMono - cached.fetchedAtMono) };
     }
-    return OFFLINE_ANSWER;
+    const list = this.options.riskList;
+    if (!list) return OFFLINE_ANSWER;
+    const ageMs = list.ageMs();
+    if (list.isListed(subject)) return { source: 'risk-list', status: 'red', flags: [], declaredAt: null, dataAgeMs: ageMs };
+    return { ...OFFLINE_ANSWER, dataAgeMs: ageMs };
   }
 
   private remember(key: string, entry: CacheEntry): void {

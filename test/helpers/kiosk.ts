@@ -43,7 +43,7 @@ export async function startTestKiosk(
     ...(options.serverUrl && options.device
       ? {
           server: { url: options.serverUrl, statusBudgetMs: 400 },
-          device: { id: options.device.deviceId, venueId: options.device.venueId, keyFile: writeDeviceKey(dir, options.device) },
+          device: { id: options.device.deviceId, venueId: options.device.venueId, keyFile: writeDeviceKey(dir, options.device), riskListKey: options.device.riskListKey },
         }
       : {}),
     ...options.config,

@@ -38,6 +38,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}, dbPa
 export interface EnrolledDevice {
   deviceId: string;
   venueId: string;
+  riskListKey: string;
   privateKey: KeyObject;
   identity: DeviceIdentity;
 }
@@ -46,7 +47,7 @@ export function enrollDevice(store: ServerStore, venueKind: 'hospital' | 'bus-st
   const { venueId, enrollmentCode } = store.createVenue('Test venue', venueKind);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const { device } = store.enroll(enrollmentCode, rawPublicKey(publicKey), 'test');
-  return { deviceId: device.id, venueId, privateKey, identity: identityFromKey(device.id, privateKey) };
+  return { deviceId: device.id, venueId, riskListKey: device.riskKey.toString('base64url'), privateKey, identity: identityFromKey(device.id, privateKey) };
 }
 
 /** Headers of a correctly signed request; overrides let tests forge each part. */

@@ -2,8 +2,9 @@ import type { Database } from 'better-sqlite3';
 import { migrate, type Migration } from '../../../common/migrate.ts';
 import { migration0010 } from './0010-initial.ts';
 import { migration0020 } from './0020-time-anchors-and-sealed-subjects.ts';
+import { migration0030 } from './0030-risk-list.ts';
 
-export const OUTBOX_MIGRATIONS: readonly Migration<Database>[] = [migration0010, migration0020];
+export const OUTBOX_MIGRATIONS: readonly Migration<Database>[] = [migration0010, migration0020, migration0030];
 
 export function migrateOutbox(db: Database, target?: number): number {
   return migrate(db, OUTBOX_MIGRATIONS, 'outbox', target);
