@@ -19,7 +19,11 @@ function keysOf(schema: unknown, prefix = ''): string[] {
 describe('config schema', () => {
   it('is documented key by key in docs/config.md', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'config.md'), 'utf8');
-    const leaves = [...new Set(keysOf(z.toJSONSchema(configSchema, { io: 'input' })))].filter((k) => !['server', 'store', 'device', 'scanner', 'gate', 'policy', 'upload', 'privacy', 'venue'].includes(k));
+    // A lamp or buzzer takes the same keys as any output (documented once as `output.*`); the three
+    // verdicts take the same actuation keys (documented once under `actuation.allow.*`).
+    const leaves = [...new Set(keysOf(z.toJSONSchema(configSchema, { io: 'input' })).map((k) => k.replace(/^indicator\.(green|red|amber|buzzer)\./, 'output.').replace(/^actuation\.(warn|deny)\./, 'actuation.allow.')))].filter(
+      (k) => !['server', 'store', 'device', 'scanner', 'gate', 'policy', 'upload', 'privacy', 'venue', 'indicator', 'sensor', 'actuation', 'actuation.allow', 'actuation.warn', 'actuation.deny'].includes(k),
+    );
     expect(leaves.length).toBeGreaterThan(25);
     const missing = leaves.filter((k) => !doc.includes(`\`${k}\``));
     expect(missing).toEqual([]);

@@ -44,24 +44,126 @@ const fakeScanner = z.strictObject({
 
 export const scannerSchema = z.discriminatedUnion('kind', [serialScanner, stdinScanner, fakeScanner]);
 
-const serialRelayGate = z.strictObject({
+// --- outputs: relays, lamps, buzzers ------------------------------------------------------
+
+const serialRelayOutput = z.strictObject({
   kind: z.literal('serial-relay'),
   path: z.string().min(1),
   baudRate: z.number().int().positive().default(9600),
   /** 1-based relay channel on the LCUS board. */
   channel: z.number().int().min(1).max(8).default(1),
-  pulseMs: z.number().int().min(1).max(60_000).default(800),
-  watchdogMs: z.number().int().min(100).max(60_000).default(2000),
+  /** Channels on the board (LCUS-1/2/4/8): a channel beyond it is refused at start. */
+  channels: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(),
+  /** LCUS-4 firmware answers the status query FF: read the state back after each switch. */
+  hasStatusQuery: z.boolean().default(false),
 });
 
-const fakeGate = z.strictObject({
-  kind: z.literal('fake'),
+const hidRelayOutput = z.strictObject({
+  kind: z.literal('hid-relay'),
+  /** hidraw path; default: the board with `boardId`, else the first dcttech board. */
+  path: z.string().min(1).optional(),
+  boardId: z.string().length(5).optional(),
+  channel: z.number().int().min(1).max(8).default(1),
+});
+
+const gpioOutput = z.strictObject({
+  kind: z.literal('gpio'),
+  /** Chip label; default: the Raspberry Pi's header chip (pinctrl-rp1, -bcm2711, -bcm2835). */
+  chip: z.string().min(1).optional(),
+  line: z.number().int().min(0).max(511),
+  isActiveLow: z.boolean().default(false),
+});
+
+const ledOutput = z.strictObject({
+  kind: z.literal('led'),
+  /** LED class name from `dtoverlay=gpio-led,...,label=NAME`. */
+  name: z.string().min(1).regex(/^[^/]+$/),
+  root: z.string().min(1).default('/sys/class/leds'),
+});
+
+const fakeOutput = z.strictObject({ kind: z.literal('fake') });
+
+export const outputSchema = z.discriminatedUnion('kind', [serialRelayOutput, hidRelayOutput, gpioOutput, ledOutput, fakeOutput]);
+export type OutputConfig = z.output<typeof outputSchema>;
+
+const gateFields = {
   pulseMs: z.number().int().min(1).max(60_000).default(800),
   /** The supervisor drives the outputs safe within this long after the core dies or hangs. */
   watchdogMs: z.number().int().min(100).max(60_000).default(2000),
+  /**
+   * `secure` (default): de-energised = locked; a pulse energises to open (strikes, turnstiles).
+   * `safe`: de-energised = open (maglocks, emergency exits); the kiosk holds the output energised
+   * while running and releases it to open; a crash or power loss opens the door.
+   */
+  failMode: z.enum(['secure', 'safe']).default('secure'),
+  /** Closed loop: with a passage sensor, an opened gate nobody passes within this window is recorded as `not-passed`. */
+  passageWindowMs: z.number().int().min(500).max(120_000).default(10_000),
+};
+
+export const gateSchema = z.discriminatedUnion('kind', [
+  serialRelayOutput.extend(gateFields),
+  hidRelayOutput.extend(gateFields),
+  gpioOutput.extend(gateFields),
+  ledOutput.extend(gateFields),
+  fakeOutput.extend(gateFields),
+]);
+
+export const indicatorSchema = z.discriminatedUnion('kind', [
+  /** Only the guard screen (the renderer shows and sounds every verdict anyway). */
+  z.strictObject({ kind: z.literal('screen') }),
+  z.strictObject({
+    kind: z.literal('lights'),
+    green: outputSchema.optional(),
+    red: outputSchema.optional(),
+    amber: outputSchema.optional(),
+    buzzer: outputSchema.optional(),
+  }),
+  z.strictObject({ kind: z.literal('tower-light'), path: z.string().min(1), baudRate: z.number().int().positive().default(9600) }),
+  z.strictObject({ kind: z.literal('blink1'), path: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('fake') }),
+]);
+export type IndicatorConfig = z.output<typeof indicatorSchema>;
+
+/** A door or turnstile sensor that confirms passage (closed loop, optional). */
+export const sensorSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('gpio'), chip: z.string().min(1).optional(), line: z.number().int().min(0).max(511), isActiveLow: z.boolean().default(false) }),
+  z.strictObject({ kind: z.literal('fake') }),
+]);
+
+const verdictActuation = z.strictObject({
+  light: z.enum(['green', 'red', 'amber', 'off']),
+  pattern: z.enum(['steady', 'blink', 'pulse']),
+  sound: z.enum(['allow', 'deny', 'warn', 'none']),
+  /** How long lamps (and the screen) show the verdict. */
+  showMs: z.number().int().min(200).max(30_000).default(3000),
+  /** Gate pulse for this verdict when it opens the gate; default `gate.pulseMs`. */
+  pulseMs: z.number().int().min(1).max(60_000).optional(),
 });
 
-export const gateSchema = z.discriminatedUnion('kind', [serialRelayGate, fakeGate]);
+export const actuationSchema = z.strictObject({
+  allow: verdictActuation.prefault({ light: 'green', pattern: 'steady', sound: 'allow' }),
+  warn: verdictActuation.prefault({ light: 'amber', pattern: 'blink', sound: 'warn' }),
+  deny: verdictActuation.prefault({ light: 'red', pattern: 'steady', sound: 'deny' }),
+});
+export type ActuationConfig = z.output<typeof actuationSchema>;
+
+/** Where an output is wired, for "two outputs on one channel" (undefined: nothing to clash with). */
+export function outputKey(o: OutputConfig): string | undefined {
+  switch (o.kind) {
+    case 'serial-relay':
+      return `serial-relay:${o.path}#${o.channel}`;
+    case 'hid-relay':
+      return `hid-relay:${o.path ?? o.boardId ?? 'first'}#${o.channel}`;
+    case 'gpio':
+      return `gpio:${o.chip ?? 'pi'}:${o.line}`;
+    case 'led':
+      return `led:${o.root}/${o.name}`;
+    case 'fake':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
 
 export const actionSchema = z.enum(['allow', 'warn', 'deny']);
 
@@ -119,6 +221,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   scanner: scannerSchema,
   gate: gateSchema,
+  indicator: indicatorSchema.default({ kind: 'screen' }),
+  sensor: sensorSchema.optional(),
+  actuation: actuationSchema.prefault({}),
   policy: policySchema.prefault({}),
   upload: z
     .strictObject({
@@ -143,6 +248,23 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** The same payload read again within this window is one scan. */
   duplicateWindowMs: z.number().int().min(0).max(60_000).default(2000),
+}).superRefine((config, ctx) => {
+  // Two outputs on one relay channel or GPIO line would fight each other: refuse at load.
+  const seen = new Map<string, string>();
+  const outputs: Array<[string, OutputConfig | undefined]> = [['gate', config.gate]];
+  if (config.indicator.kind === 'lights') {
+    for (const lamp of ['green', 'red', 'amber', 'buzzer'] as const) outputs.push([`indicator.${lamp}`, config.indicator[lamp]]);
+  }
+  for (const [field, output] of outputs) {
+    const key = output && outputKey(output);
+    if (!key) continue;
+    const other = seen.get(key);
+    if (other) ctx.addIssue({ code: 'custom', path: field.split('.'), message: `uses the same output as ${other} (${key})` });
+    else seen.set(key, field);
+  }
+  if (config.gate.kind === 'serial-relay' && config.gate.channels !== undefined && config.gate.channel > config.gate.channels) {
+    ctx.addIssue({ code: 'custom', path: ['gate', 'channel'], message: `channel ${config.gate.channel} does not exist on a ${config.gate.channels}-channel board` });
+  }
 });
 
 export type KioskConfig = z.output<typeof configSchema>;

@@ -97,6 +97,13 @@ const storageEvent = z.object({
   freeMiB: z.number().optional(),
 });
 
+/** Closed loop: after the gate opened for `entryId`, the sensor saw the person pass, or nobody passed in time. */
+const passageEvent = z.object({
+  type: z.literal('passage'),
+  entryId: z.string(),
+  passed: z.boolean(),
+});
+
 /** The offline risk list was synced: its size and when. */
 const riskListEvent = z.object({
   type: z.literal('risk-list'),
@@ -123,6 +130,7 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   readyEvent,
   storageEvent,
   riskListEvent,
+  passageEvent,
   stoppedEvent,
 ]);
 

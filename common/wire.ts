@@ -179,6 +179,27 @@ export const batchResponseSchema = z.object({
 });
 export type BatchResponse = z.infer<typeof batchResponseSchema>;
 
+// --- closed loop: passages ------------------------------------------------------------------
+
+export const passageSchema = z.strictObject({
+  entryId: z.uuid(),
+  /** The sensor saw the person pass; false: nobody passed within the window after the gate opened. */
+  passed: z.boolean(),
+  at: z.number().int(),
+});
+export type Passage = z.infer<typeof passageSchema>;
+
+export const passagesRequestSchema = z.strictObject({
+  deviceId: z.string(),
+  passages: z.array(passageSchema).min(1).max(1000),
+});
+
+export const passagesResponseSchema = z.object({
+  applied: z.number().int().nonnegative(),
+  /** Entry ids the server does not hold (yet); the kiosk sends passages only for acknowledged entries. */
+  unknown: z.array(z.string()),
+});
+
 // --- listings and admin ---------------------------------------------------------------------
 
 export const storedEntrySchema = wireEntrySchema.extend({
@@ -186,6 +207,7 @@ export const storedEntrySchema = wireEntrySchema.extend({
   venueId: z.string(),
   batchId: z.string(),
   receivedAt: z.number().int(),
+  passage: z.enum(['passed', 'not-passed']).optional(),
 });
 export type StoredEntry = z.infer<typeof storedEntrySchema>;
 

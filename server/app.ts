@@ -6,6 +6,7 @@ import { KioskError, isErrorCode, type ErrorCode } from '../common/errors.ts';
 import {
   batchRequestSchema,
   enrollRequestSchema,
+  passagesRequestSchema,
   SERVER_TIME_HEADERS,
   serverTimeSigningString,
   SIGNATURE_HEADERS,
@@ -164,6 +165,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const key = req.headers['idempotency-key'];
     if (key !== undefined && key !== body.batchId) throw new KioskError('bad-request', 'idempotency-key must equal batchId');
     return store.ingestBatch(device, body);
+  });
+
+  app.post('/v1/passages', { preHandler: signed }, async (req) => {
+    const body = bodyOf(req, passagesRequestSchema);
+    const device = req.device as Device;
+    if (body.deviceId !== device.id) throw new KioskError('forbidden', `passages name device ${body.deviceId} but were signed by ${device.id}`);
+    return store.applyPassages(device, body.passages);
   });
 
   app.post('/v1/venues', { preHandler: admin }, async (req, reply) => {

@@ -4,8 +4,9 @@ import { migrate } from '../common/migrate.ts';
 import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 import { serverMigration0030 } from './migrations/0030-risk-list.ts';
+import { serverMigration0040 } from './migrations/0040-passages.ts';
 
-const ALL = [serverMigration0010, serverMigration0020, serverMigration0030];
+const ALL = [serverMigration0010, serverMigration0020, serverMigration0030, serverMigration0040];
 
 describe('server migration 0010-initial', () => {
   it('creates the tables and looks entries up by device and seq through an index', () => {
@@ -37,9 +38,21 @@ describe('server migration 0030-risk-list', () => {
   it('adds the list and its change log without touching entries', () => {
     const db = new Database(':memory:');
     migrate(db, ALL, 'server', 20);
-    expect(migrate(db, ALL, 'server')).toBe(30);
+    expect(migrate(db, ALL, 'server', 30)).toBe(30);
     db.prepare('INSERT INTO risk_list VALUES (?)').run(Buffer.alloc(16, 1));
     db.prepare('INSERT INTO risk_changes (hash, is_added, at) VALUES (?, 1, 0)').run(Buffer.alloc(16, 1));
     expect(db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'risk_changes'").get()).toEqual({ seq: 1 });
+  });
+});
+
+describe('server migration 0040-passages', () => {
+  it('adds the passage outcome to entries, empty for existing ones', () => {
+    const db = new Database(':memory:');
+    migrate(db, ALL, 'server', 30);
+    db.prepare(
+      "INSERT INTO entries (entry_id, device_id, venue_id, seq, batch_id, received_at, recorded_at, boot_id, mono_ms, clock_synced, direction, format, verdict, reasons, source, status, latency_ms) VALUES ('e1', 'd', 'v', 1, 'b', 0, 5, 'boot', 7, 1, 'in', 'vn-cccd', 'allow', '', 'online', 'green', 1)",
+    ).run();
+    expect(migrate(db, ALL, 'server')).toBe(40);
+    expect(db.prepare('SELECT passage, passage_at FROM entries').get()).toEqual({ passage: null, passage_at: null });
   });
 });

@@ -9,6 +9,7 @@ import type { HealthStatus } from '../common/verdict.ts';
 import type {
   BatchRequest,
   BatchResponse,
+  Passage,
   RiskListResponse,
   SeqRange,
   TimeAnchor,
@@ -23,8 +24,9 @@ import { dayRange, monthRange, venueReport, type VenueReport } from './report.ts
 import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 import { serverMigration0030 } from './migrations/0030-risk-list.ts';
+import { serverMigration0040 } from './migrations/0040-passages.ts';
 
-export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030];
+export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030, serverMigration0040];
 
 export interface Device {
   id: string;
@@ -312,6 +314,21 @@ export class ServerStore {
       .run(anchor.wallMs, anchor.monoMs, deviceId, anchor.bootId).changes;
   }
 
+  /** Closed-loop outcomes for this device's entries; answers the entry ids it does not hold. */
+  applyPassages(device: Device, passages: readonly Passage[]): { applied: number; unknown: string[] } {
+    const update = this.db.prepare('UPDATE entries SET passage = ?, passage_at = ? WHERE entry_id = ? AND device_id = ?');
+    const unknown: string[] = [];
+    let applied = 0;
+    this.db.transaction(() => {
+      for (const p of passages) {
+        const n = update.run(p.passed ? 'passed' : 'not-passed', p.at, p.entryId, device.id).changes;
+        if (n === 0) unknown.push(p.entryId);
+        applied += n;
+      }
+    })();
+    return { applied, unknown };
+  }
+
   /** Seq ranges of a device never received, below the highest received. */
   gaps(deviceId: string): SeqRange[] {
     const ranges = this.db.prepare('SELECT from_seq, to_seq FROM seq_ranges WHERE device_id = ? ORDER BY from_seq').all(deviceId) as Array<{
@@ -403,6 +420,7 @@ interface EntryRow {
   latency_ms: number;
   corrected_at: number | null;
   sealed_subject: string | null;
+  passage: string | null;
 }
 
 function entryParams(e: WireEntry, device: Device, batchId: string, now: number): Record<string, unknown> {
@@ -455,6 +473,7 @@ function rowToStored(r: EntryRow): StoredEntry {
     latencyMs: r.latency_ms,
     correctedAt: r.corrected_at,
     sealedSubject: r.sealed_subject,
+    ...(r.passage ? { passage: r.passage as 'passed' | 'not-passed' } : {}),
   };
 }
 

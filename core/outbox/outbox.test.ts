@@ -170,9 +170,33 @@ describe('outbox migration 0030-risk-list', () => {
   it('adds the list tables and the sync cursor at 0', () => {
     const db = new Database(':memory:');
     migrateOutbox(db, 20);
-    expect(migrateOutbox(db)).toBe(30);
+    expect(migrateOutbox(db, 30)).toBe(30);
     expect(db.prepare("SELECT value FROM meta WHERE key = 'risk_cursor'").get()).toEqual({ value: '0' });
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM risk_list WHERE hash = ?').all(Buffer.alloc(16)) as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/PRIMARY KEY/);
+  });
+});
+
+describe('outbox migration 0040-passages', () => {
+  it('adds passages keyed by entry seq, unsent ones indexed', () => {
+    const db = new Database(':memory:');
+    migrateOutbox(db, 30);
+    expect(migrateOutbox(db)).toBe(40);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT entry_seq FROM passages WHERE is_sent = 0 AND entry_seq <= 5').all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/passages_unsent|PRIMARY KEY/);
+  });
+});
+
+describe('Outbox passages', () => {
+  it('offers a passage for upload only once its entry is acknowledged, and once', () => {
+    const box = open();
+    const { seq, entryId } = box.record(newEntry());
+    box.recordPassage(seq, false, 123);
+    expect(box.unsentPassages(10)).toEqual([]);
+    box.ackBatch(box.takeBatch(10, 1_000_000)!.batchId);
+    expect(box.unsentPassages(10)).toEqual([{ seq, entryId, passed: false, at: 123 }]);
+    box.markPassagesSent([seq]);
+    expect(box.unsentPassages(10)).toEqual([]);
+    box.close();
   });
 });

@@ -278,6 +278,27 @@ export class Outbox {
     }
   }
 
+  /** Closed loop: records whether the person of entry `seq` passed. */
+  recordPassage(seq: number, isPassed: boolean, at: number): void {
+    this.stmt('INSERT OR REPLACE INTO passages (entry_seq, passed, at, is_sent) VALUES (?, ?, ?, 0)').run(seq, isPassed ? 1 : 0, at);
+  }
+
+  /** Passages not yet sent whose entries the server already acknowledged (so it can attach them). */
+  unsentPassages(limit: number): Array<{ seq: number; entryId: string; passed: boolean; at: number }> {
+    const rows = this.stmt(
+      `SELECT p.entry_seq AS seq, e.entry_id AS id, p.passed, p.at FROM passages p JOIN entries e ON e.seq = p.entry_seq
+       WHERE p.is_sent = 0 AND p.entry_seq <= ? ORDER BY p.entry_seq LIMIT ?`,
+    ).all(this.uploadedThrough(), limit) as Array<{ seq: number; id: Buffer; passed: number; at: number }>;
+    return rows.map((r) => ({ seq: r.seq, entryId: stringifyUuid(new Uint8Array(r.id)), passed: r.passed === 1, at: r.at }));
+  }
+
+  markPassagesSent(seqs: readonly number[]): void {
+    const mark = this.stmt('UPDATE passages SET is_sent = 1 WHERE entry_seq = ?');
+    this.db.transaction(() => {
+      for (const s of seqs) mark.run(s);
+    })();
+  }
+
   /** Wall time of the oldest pending entry, for the age bound of batches. */
   oldestPendingAt(): number | null {
     const row = this.stmt('SELECT recorded_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1').get(this.uploadedThrough()) as

@@ -209,7 +209,7 @@ export class KioskCore {
     else if (decision.verdict === 'deny') this.counters.denied++;
     else this.counters.warned++;
 
-    const gateAt = await this.o.actuator.act(decision.verdict, stored.entryId);
+    const gateAt = await this.o.actuator.act(decision.verdict, stored.entryId, stored.seq);
     const outcome: ScanOutcome = {
       scan,
       entryId: stored.entryId,

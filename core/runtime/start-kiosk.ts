@@ -160,10 +160,21 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
   const actuator = new Actuator({
     gate: drivers.gate,
     indicator: drivers.indicator,
-    pulseMs: config.gate.pulseMs,
+    ...(drivers.sensor ? { sensor: drivers.sensor } : {}),
+    settings: { pulseMs: config.gate.pulseMs, failMode: config.gate.failMode, passageWindowMs: config.gate.passageWindowMs },
+    actuation: config.actuation,
     shouldOpenOnWarn: policy.shouldOpenOnWarn,
     emit,
     log: log.child({ part: 'gate' }),
+    onPassage: (seq, entryId, isPassed) => {
+      try {
+        outbox.recordPassage(seq, isPassed, clock.nowMs());
+        uploader?.nudge();
+      } catch (err) {
+        log.error({ err }, 'could not store a passage');
+      }
+      emit({ type: 'passage', entryId, passed: isPassed });
+    },
   });
   const core = new KioskCore({
     scanner: drivers.scanner,

@@ -1,7 +1,7 @@
 import type { Clock } from '../../common/clock.ts';
 import type { UploadConfig } from '../../common/config.ts';
 import type { EventSink } from '../../common/events.ts';
-import { batchResponseSchema, type BatchResponse } from '../../common/wire.ts';
+import { batchResponseSchema, passagesResponseSchema, type BatchResponse } from '../../common/wire.ts';
 import type { HttpRequester } from '../http/client.ts';
 import type { Logger } from '../log.ts';
 import type { Outbox, OutboxBatch } from '../outbox/outbox.ts';
@@ -75,7 +75,7 @@ export class Uploader {
     while (this.isRunning) {
       const stats = outbox.stats();
       if (stats.pending === 0) {
-        await this.idle(5_000);
+        if (!(await this.sendPassages())) await this.idle(5_000);
         continue;
       }
       if (stats.pending < config.batchMaxEntries && stats.oldestPendingAt !== null) {
@@ -138,6 +138,30 @@ export class Uploader {
       toSeq: batch.toSeq,
       duplicates: outcome.value.duplicates,
     });
+    return true;
+  }
+
+  /**
+   * Closed-loop outcomes of entries the server already holds. Resolves true when some were sent
+   * (the loop looks again at once), false when there were none or sending failed (it idles).
+   */
+  private async sendPassages(): Promise<boolean> {
+    const passages = this.o.outbox.unsentPassages(500);
+    if (passages.length === 0) return false;
+    const outcome = await this.o.http.request({
+      method: 'POST',
+      path: '/v1/passages',
+      body: { deviceId: this.o.deviceId, passages: passages.map(({ entryId, passed, at }) => ({ entryId, passed, at })) },
+      schema: passagesResponseSchema,
+      timeoutMs: this.o.requestTimeoutMs ?? 30_000,
+    });
+    if (!outcome.ok) {
+      this.logFailure(`passages upload failed: ${outcome.message}`, outcome.code);
+      return false;
+    }
+    // Unknown ones are kept as sent too: the server lost those entries, and retrying cannot help.
+    if (outcome.value.unknown.length > 0) this.o.log.warn({ unknown: outcome.value.unknown.length }, 'server does not hold some entries of passages');
+    this.o.outbox.markPassagesSent(passages.map((p) => p.seq));
     return true;
   }
 

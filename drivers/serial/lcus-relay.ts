@@ -16,16 +16,29 @@ export function lcusFrame(channel: number, isOn: boolean): Uint8Array {
   return Uint8Array.of(0xa0, channel, state, (0xa0 + channel + state) & 0xff);
 }
 
+/** The LCUS-4 status answer to `FF`: lines `CH1: OFF` … → channel → on. */
+export function parseLcusStatus(text: string): Map<number, boolean> {
+  const states = new Map<number, boolean>();
+  for (const m of text.matchAll(/CH(\d):\s*(ON|OFF)/gi)) states.set(Number(m[1]), (m[2] as string).toUpperCase() === 'ON');
+  return states;
+}
+
 export interface LcusRelayOptions {
   path: string;
   baudRate: number;
   channel: number;
+  /** Firmware answers `FF` with the channel states (LCUS-4); others answer nothing. */
+  hasStatusQuery?: boolean;
+  /** How long to wait for the status answer. */
+  statusTimeoutMs?: number;
+  field?: string;
 }
 
 export class LcusRelay implements Relay {
   readonly id: string;
   private readonly options: LcusRelayOptions;
   private port: SerialPort | undefined;
+  private received = '';
 
   constructor(options: LcusRelayOptions) {
     this.options = options;
@@ -33,12 +46,7 @@ export class LcusRelay implements Relay {
   }
 
   async start(): Promise<void> {
-    this.port = await openSerialPort(this.options.path, this.options.baudRate, 'relay-open-failed');
-    this.port.on('close', () => {
-      this.port = undefined;
-    });
-    // An error event without a listener would throw; the next write reports the loss.
-    this.port.on('error', () => undefined);
+    this.port = await this.open('relay-open-failed');
     await this.safe();
   }
 
@@ -69,11 +77,40 @@ export class LcusRelay implements Relay {
     }
   }
 
+  /** Asks the board (status query firmware only); undefined when the board cannot tell. */
+  async readState(): Promise<boolean | undefined> {
+    if (!this.options.hasStatusQuery) return undefined;
+    const port = await this.ensureOpen();
+    this.received = '';
+    await writeAndDrain(port, Uint8Array.of(0xff));
+    const deadline = performance.now() + (this.options.statusTimeoutMs ?? 300);
+    while (performance.now() < deadline) {
+      const states = parseLcusStatus(this.received);
+      if (states.has(this.options.channel) && /\n/.test(this.received.slice(this.received.lastIndexOf(`CH${this.options.channel}`)))) {
+        return states.get(this.options.channel);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return undefined;
+  }
+
+  private async open(code: 'relay-open-failed' | 'relay-disconnected'): Promise<SerialPort> {
+    const port = await openSerialPort(this.options.path, this.options.baudRate, code);
+    port.on('close', () => {
+      if (this.port === port) this.port = undefined;
+    });
+    // An error event without a listener would throw; the next write reports the loss.
+    port.on('error', () => undefined);
+    port.on('data', (chunk: Buffer) => {
+      this.received = (this.received + chunk.toString('latin1')).slice(-256);
+    });
+    return port;
+  }
+
   private async ensureOpen(): Promise<SerialPort> {
     if (this.port?.isOpen) return this.port;
     try {
-      this.port = await openSerialPort(this.options.path, this.options.baudRate, 'relay-open-failed');
-      this.port.on('error', () => undefined);
+      this.port = await this.open('relay-disconnected');
       return this.port;
     } catch (err) {
       throw new KioskError('relay-disconnected', `${this.id}: relay board not reachable`, { cause: err });

@@ -5,7 +5,8 @@ import pino from 'pino';
 import { CHANNELS } from '../../common/ipc/contract.ts';
 import { loadConfigFile } from '../../core/runtime/config-file.ts';
 import { CORE_V8_FLAGS, Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
-import { createGate } from '../../drivers/create.ts';
+import { createSafeStateOutputs } from '../../drivers/create.ts';
+import { restoreOutputs } from '../../core/runtime/safe-state.ts';
 import { registerIpc } from './ipc.ts';
 import { registerAppScheme, serveBundle } from './protocol.ts';
 import { APP_ORIGIN, createKioskWindow } from './windows.ts';
@@ -43,11 +44,7 @@ const supervisor = new Supervisor({
       },
     };
   },
-  restoreSafeState: async () => {
-    const gate = createGate(loadConfigFile(configPath).gate);
-    await gate.start();
-    await gate.stop();
-  },
+  restoreSafeState: () => restoreOutputs(createSafeStateOutputs(loadConfigFile(configPath))),
   onEvent: (event) => {
     for (const wc of windows()) wc.send(CHANNELS.event, event);
   },

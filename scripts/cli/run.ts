@@ -6,7 +6,8 @@ import type { KioskEvent } from '../../common/events.ts';
 import { loadConfigFile } from '../../core/runtime/config-file.ts';
 import { startKiosk } from '../../core/runtime/start-kiosk.ts';
 import { CORE_V8_FLAGS, Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
-import { createDrivers, createGate } from '../../drivers/create.ts';
+import { createDrivers, createSafeStateOutputs } from '../../drivers/create.ts';
+import { restoreOutputs } from '../../core/runtime/safe-state.ts';
 import { eventSink, fail, makeLogger } from './output.ts';
 
 export interface RunOptions {
@@ -62,11 +63,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
         },
       };
     },
-    restoreSafeState: async () => {
-      const gate = createGate(config.gate);
-      await gate.start();
-      await gate.stop();
-    },
+    restoreSafeState: () => restoreOutputs(createSafeStateOutputs(config)),
     onEvent: print,
     log,
     watchdogMs: config.gate.watchdogMs,
