@@ -82,6 +82,8 @@ const connectivityEvent = z.object({
 
 const readyEvent = z.object({
   type: z.literal('ready'),
+  /** The core process (for a technician's `kill`, and the watchdog tests). */
+  pid: z.number().int().optional(),
   deviceId: z.string().optional(),
   venueId: z.string().optional(),
   scanner: z.string(),

@@ -206,6 +206,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
   riskSync?.start();
   emit({
     type: 'ready',
+    pid: process.pid,
     ...(config.device ? { deviceId: config.device.id, venueId: config.device.venueId } : {}),
     scanner: drivers.scanner.id,
     gate: drivers.gate.id,

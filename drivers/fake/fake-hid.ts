@@ -75,7 +75,7 @@ export class FakeHidDevice implements HidHandle {
 export class FakeHidBackend implements HidBackend {
   readonly attached = new Map<string, FakeHidDevice>();
 
-  attach(device: FakeHidDevice): FakeHidDevice {
+  attach<T extends FakeHidDevice>(device: T): T {
     device.isGone = false;
     this.attached.set(device.info.path, device);
     return device;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type KioskConfig, type KioskConfigInput } from '../../common/config.ts';
 import type { Clock } from '../../common/clock.ts';
+import type { Sensor } from '../../drivers/contracts/sensor.ts';
 import type { KioskEvent } from '../../common/events.ts';
 import { silentLogger } from '../../core/log.ts';
 import { startKiosk, type RunningKiosk } from '../../core/runtime/start-kiosk.ts';
@@ -32,7 +33,7 @@ export function writeDeviceKey(dir: string, device: EnrolledDevice): string {
 
 /** A kiosk core with fake devices and a real SQLite outbox, optionally enrolled at a test server. */
 export async function startTestKiosk(
-  options: { serverUrl?: string; device?: EnrolledDevice; config?: Partial<KioskConfigInput>; dir?: string; clock?: Clock; isClockSynced?: boolean } = {},
+  options: { serverUrl?: string; device?: EnrolledDevice; config?: Partial<KioskConfigInput>; dir?: string; clock?: Clock; isClockSynced?: boolean; sensor?: Sensor } = {},
 ): Promise<TestKiosk> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiosk-'));
   const input: KioskConfigInput = {
@@ -64,7 +65,7 @@ export async function startTestKiosk(
     }
   };
   const running = await startKiosk(config, {
-    drivers: { scanner, gate, indicator },
+    drivers: { scanner, gate, indicator, ...(options.sensor ? { sensor: options.sensor } : {}) },
     emit,
     log: silentLogger,
     isClockSynced: () => options.isClockSynced ?? false,
