@@ -225,6 +225,9 @@ export type VenueCreated = z.infer<typeof venueCreatedSchema>;
 
 export const timeResponseSchema = z.object({ serverTime: z.number() });
 
+/** `GET /v1/whoami` (signed): proves the key works; for diagnostics. */
+export const whoamiResponseSchema = z.object({ deviceId: z.string(), venueId: z.string(), serverTime: z.number() });
+
 // --- request signing ------------------------------------------------------------------------
 
 export const SIGNATURE_HEADERS = {

@@ -141,6 +141,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(201).send(answer);
   });
 
+  app.get('/v1/whoami', { preHandler: signed }, async (req) => {
+    const device = req.device as Device;
+    return { deviceId: device.id, venueId: device.venueId, serverTime: now() };
+  });
+
   app.post('/v1/status', { preHandler: signed }, async (req) => {
     const body = bodyOf(req, statusRequestSchema);
     return store.lookupStatus(body.subject);

@@ -1,3 +1,4 @@
+import type * as NodeHidModule from 'node-hid';
 import { KioskError } from '../../common/errors.ts';
 
 /**
@@ -31,7 +32,7 @@ export interface HidBackend {
   open(path: string): Promise<HidHandle>;
 }
 
-type NodeHid = typeof import('node-hid');
+type NodeHid = typeof NodeHidModule;
 
 let nodeHid: Promise<NodeHid> | undefined;
 

@@ -13,6 +13,7 @@ import { FakeScanner } from '../../drivers/fake/fake-scanner.ts';
 import { buildServer } from '../../server/app.ts';
 import { cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../../server/seed.ts';
 import { ServerStore } from '../../server/store.ts';
+import { demoWatchdog } from './demo-watchdog.ts';
 import { makeLogger, printJson } from './output.ts';
 
 export interface DemoOptions {
@@ -36,6 +37,9 @@ export interface DemoSummary {
   p50VerdictMs: number;
   p99VerdictMs: number;
   durationS: number;
+  /** SIGKILL of the core mid-pulse → gate output off, as the supervisor restored it. */
+  watchdogRestoredMs: number;
+  watchdogMs: number;
 }
 
 /** The built-in mix: valid, flagged, yellow, unknown, malformed and duplicate scans. */
@@ -127,6 +131,14 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
   const onServer = store.listEntries({ deviceId: enrolled.deviceId }).length;
   await app.close();
   store.close();
+
+  out('watchdog: killing the core with SIGKILL during an open gate pulse…');
+  const greenPerson = people.find((p) => p.status === 'green') as Person;
+  const watchdog = await demoWatchdog(dir, cccdQr(greenPerson), process.argv[1] as string);
+  out(
+    `watchdog: core pid ${watchdog.corePid} killed mid-pulse; the supervisor drove the gate output off after ${watchdog.restoredMs} ms ` +
+      `(watchdog ${watchdog.watchdogMs} ms)${watchdog.isWithinWatchdog ? '' : '  — TOO SLOW'}`,
+  );
   if (!options.keep) rmSync(dir, { recursive: true, force: true });
 
   const gateMs = outcomes.map((o) => o.scanToGateMs);
@@ -145,8 +157,10 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
     p50VerdictMs: percentile(verdictMs, 50),
     p99VerdictMs: percentile(verdictMs, 99),
     durationS: options.durationS,
+    watchdogRestoredMs: watchdog.restoredMs,
+    watchdogMs: watchdog.watchdogMs,
   };
-  const isOk = isDrained && summary.stored > 0 && summary.uploaded === summary.stored && summary.onServer === summary.stored;
+  const isOk = isDrained && summary.stored > 0 && summary.uploaded === summary.stored && summary.onServer === summary.stored && watchdog.isWithinWatchdog;
   out(
     `summary: ${summary.scans} scans (${summary.duplicates} duplicates suppressed): ${summary.allowed} allowed, ${summary.denied} denied, ` +
       `${summary.warned} warned; ${summary.stored} stored, ${summary.uploaded} uploaded, ${summary.onServer} on the server; ` +

@@ -71,6 +71,17 @@ program
     await provisionCommand(o);
   });
 
+program
+  .command('doctor')
+  .description('check devices, clock, server, storage and lists: a pass/warn/fail table, non-zero exit on fail')
+  .requiredOption('--config <file>', 'kiosk config file')
+  .option('--gate', 'click each gate and lamp output and read it back (the kiosk must be stopped)')
+  .option('--json', 'print {"ok","checks":[{"check","status","detail","hint"}]}')
+  .action(async (o: { config: string; gate?: boolean; json?: boolean }) => {
+    const { doctorCommand } = await import('./doctor.ts');
+    await doctorCommand(o);
+  });
+
 const config = program.command('config').description('configuration tools');
 config
   .command('check <file>')

@@ -71,3 +71,4 @@ export function signedHeaders(
     [SIGNATURE_HEADERS.signature]: signature,
   };
 }
+

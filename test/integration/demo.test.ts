@@ -14,5 +14,7 @@ describe('kiosk demo', () => {
     expect(summary.allowed).toBeGreaterThan(0);
     expect(summary.duplicates).toBeGreaterThan(0);
     expect(lines.some((l) => l.includes('✗ DENY') && l.includes('unreadable'))).toBe(true);
+    // kill -9 of the core mid-pulse: the supervisor drove the gate off within the watchdog interval.
+    expect(summary.watchdogRestoredMs).toBeLessThanOrEqual(summary.watchdogMs!);
   });
 });
