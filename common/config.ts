@@ -42,7 +42,37 @@ const fakeScanner = z.strictObject({
   direction: z.enum(DIRECTIONS).optional(),
 });
 
-export const scannerSchema = z.discriminatedUnion('kind', [serialScanner, stdinScanner, fakeScanner]);
+const framingFields = {
+  suffix: suffixSchema.default('\r'),
+  interByteTimeoutMs: z.number().int().min(5).max(2000).default(50),
+  maxPayloadBytes: z.number().int().min(64).max(65536).default(4096),
+};
+
+const hidPosScanner = z.strictObject({
+  kind: z.literal('hid-pos'),
+  /** hidraw path; default: the first device with a HID POS (usage page 0x8C) interface. */
+  path: z.string().min(1).optional(),
+  maxPayloadBytes: z.number().int().min(64).max(65536).default(4096),
+  direction: z.enum(DIRECTIONS).optional(),
+});
+
+const hidKeyboardScanner = z.strictObject({
+  kind: z.literal('hid-keyboard'),
+  /** hidraw path of the scanner's keyboard interface; or pick by USB vendor id (hex, e.g. "0c2e"). */
+  path: z.string().min(1).optional(),
+  vendorId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
+  ...framingFields,
+  direction: z.enum(DIRECTIONS).optional(),
+});
+
+const autoScanner = z.strictObject({
+  kind: z.literal('auto'),
+  baudRate: z.number().int().positive().default(9600),
+  ...framingFields,
+  direction: z.enum(DIRECTIONS).optional(),
+});
+
+export const scannerSchema = z.discriminatedUnion('kind', [serialScanner, stdinScanner, fakeScanner, hidPosScanner, hidKeyboardScanner, autoScanner]);
 
 // --- outputs: relays, lamps, buzzers ------------------------------------------------------
 

@@ -13,6 +13,9 @@ import { LedRelay } from './gpio/led-relay.ts';
 import { Blink1 } from './hid/blink1.ts';
 import { nodeHidBackend, type HidBackend } from './hid/hid-backend.ts';
 import { HidRelay } from './hid/hid-relay.ts';
+import { HidKeyboardScanner } from './hid/hid-keyboard-scanner.ts';
+import { HidPosScanner } from './hid/hid-pos-scanner.ts';
+import { AutoScanner } from './scanners/auto-scanner.ts';
 import { LightsIndicator } from './indicators/lights-indicator.ts';
 import { bytesOf } from './parsers/framer.ts';
 import { LcusRelay } from './serial/lcus-relay.ts';
@@ -36,7 +39,7 @@ export function defaultContext(): DriverContext {
  * Configuration name → implementation. The only file that imports every adapter, so the
  * core never learns which hardware it drives (johnny-five's Board.Controller pattern).
  */
-export function createScanner(config: ScannerConfig): Scanner {
+export function createScanner(config: ScannerConfig, ctx: DriverContext = defaultContext()): Scanner {
   switch (config.kind) {
     case 'serial':
       return new SerialScanner({
@@ -51,6 +54,25 @@ export function createScanner(config: ScannerConfig): Scanner {
       return new StdinScanner();
     case 'fake':
       return new FakeScanner({ replay: config.replay, intervalMs: config.intervalMs });
+    case 'hid-pos':
+      return new HidPosScanner({ backend: ctx.hid, maxPayloadBytes: config.maxPayloadBytes, ...(config.path ? { path: config.path } : {}) });
+    case 'hid-keyboard':
+      return new HidKeyboardScanner({
+        backend: ctx.hid,
+        suffix: bytesOf(config.suffix),
+        interByteTimeoutMs: config.interByteTimeoutMs,
+        maxPayloadBytes: config.maxPayloadBytes,
+        ...(config.path ? { path: config.path } : {}),
+        ...(config.vendorId ? { vendorId: Number.parseInt(config.vendorId, 16) } : {}),
+      });
+    case 'auto':
+      return new AutoScanner({
+        hid: ctx.hid,
+        suffix: bytesOf(config.suffix),
+        interByteTimeoutMs: config.interByteTimeoutMs,
+        maxPayloadBytes: config.maxPayloadBytes,
+        baudRate: config.baudRate,
+      });
     default:
       return missingCase(config);
   }
@@ -131,7 +153,7 @@ export function createSafeStateOutputs(config: KioskConfig, ctx: DriverContext =
 
 export function createDrivers(config: KioskConfig, ctx: DriverContext = defaultContext()): DriverSet {
   return {
-    scanner: createScanner(config.scanner),
+    scanner: createScanner(config.scanner, ctx),
     gate: createGate(config.gate, ctx),
     indicator: createIndicator(config.indicator, ctx),
     ...(config.sensor ? { sensor: createSensor(config.sensor, ctx) } : {}),

@@ -67,10 +67,14 @@ export function t(key: StringKey, locale: Locale, vars: Record<string, string> =
   return STRINGS[key][locale].replace(/\{(\w+)\}/g, (_, name: string) => vars[name] ?? '');
 }
 
+/** Reasons for the technician: shown only when nothing else explains the verdict. */
+const TECHNICAL = new Set(['scanner-mode-ascii', 'storage-degraded']);
+
 /** The one line the guard reads: the most specific reason first. */
 export function reasonLine(reasons: readonly string[], locale: Locale): string {
-  const priority = ['flag-f0', 'flag-f1', 'risk-list', 'status-red', 'scanner-mode-ascii', 'venue-qr', 'timeout', 'unreadable'];
-  const first = priority.find((r) => reasons.includes(r)) ?? reasons.find((r) => r in REASONS) ?? reasons[0];
+  const priority = ['flag-f0', 'flag-f1', 'risk-list', 'status-red', 'venue-qr', 'timeout', 'unreadable'];
+  const first =
+    priority.find((r) => reasons.includes(r)) ?? reasons.find((r) => r in REASONS && !TECHNICAL.has(r)) ?? reasons.find((r) => r in REASONS) ?? reasons[0];
   if (first === undefined) return '';
   return REASONS[first]?.[locale] ?? first;
 }

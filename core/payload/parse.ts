@@ -1,19 +1,26 @@
 import type { Credential } from './types.ts';
 import { unreadable } from './types.ts';
-import { decodePayloadText } from './text.ts';
+import { decodePayloadText, hasVietnameseDiacritics } from './text.ts';
 import { looksLikeCccd, parseCccd } from './vn-cccd.ts';
 import { looksLikePcCovid, parsePcCovid } from './vn-pccovid.ts';
 
 export interface ParseOptions {
   /** The transport could only carry ASCII (keyboard wedge). */
   isAsciiOnly?: boolean;
+  /** Key presses the keyboard decoder could not turn into characters. */
+  lostChars?: number;
 }
 
 /**
  * Scanner bytes → Credential. Total: every input yields a Credential, never an exception, so a
  * hostile or broken QR becomes a `deny` with reason `unreadable` instead of a crash.
  */
-export function parsePayload(bytes: Uint8Array, _options: ParseOptions = {}): Credential {
+export function parsePayload(bytes: Uint8Array, options: ParseOptions = {}): Credential {
+  const credential = parseText(bytes);
+  return options.isAsciiOnly ? flagAsciiLoss(credential, bytes, options.lostChars ?? 0) : credential;
+}
+
+function parseText(bytes: Uint8Array): Credential {
   const decoded = decodePayloadText(bytes);
   if (!decoded.ok) return unreadable(decoded.problem);
   const text = decoded.text;
@@ -25,4 +32,27 @@ export function parsePayload(bytes: Uint8Array, _options: ParseOptions = {}): Cr
     return unreadable(`${fields.length} |-separated fields match no known QR (CCCD has 7 or 11, PC-COVID 6)`);
   }
   return unreadable('text matches no known QR format', 'unknown', ['unknown-format']);
+}
+
+/** Formats whose name field is Vietnamese text (BHYT hex-encodes its name, so it survives a wedge). */
+const NAMED_FORMATS = new Set(['vn-cccd', 'vn-pccovid']);
+
+/**
+ * A keyboard-wedge scanner can only type ASCII (hardware.md §1.2): the ID number survives, the name
+ * does not. Keep what was read, and tell the technician to switch the scanner to HID POS or serial:
+ * when keys were lost, or when a Vietnamese ID card's name arrived with no letter beyond ASCII.
+ */
+function flagAsciiLoss(credential: Credential, bytes: Uint8Array, lostChars: number): Credential {
+  const hasPipes = bytes.includes(0x7c);
+  const looksVietnamese = NAMED_FORMATS.has(credential.format) || (credential.assurance === 'unreadable' && hasPipes);
+  if (lostChars === 0 && !looksVietnamese) return credential;
+  // Passports carry romanised names: ASCII is normal there.
+  if (lostChars === 0 && credential.assurance !== 'unreadable' && (credential.subject?.type === 'passport' || !isNameAsciiOnly(bytes, credential.format))) return credential;
+  return { ...credential, reasons: [...credential.reasons, 'scanner-mode-ascii'] };
+}
+
+function isNameAsciiOnly(bytes: Uint8Array, format: string): boolean {
+  const fields = new TextDecoder().decode(bytes).split('|');
+  const name = format === 'vn-cccd' ? fields[2] : fields[1];
+  return name !== undefined && !hasVietnameseDiacritics(name);
 }

@@ -9,7 +9,7 @@ import type { VenuePolicy } from '../decision/policy.ts';
 import type { Logger } from '../log.ts';
 import type { NewEntry, Outbox, StoredRef } from '../outbox/outbox.ts';
 import { parsePayload } from '../payload/parse.ts';
-import type { Credential } from '../payload/types.ts';
+import { unreadable, type Credential } from '../payload/types.ts';
 import type { StatusChecker } from '../status/status-checker.ts';
 import type { Uploader } from '../upload/uploader.ts';
 import type { SubjectSealer } from '../privacy/seal.ts';
@@ -148,7 +148,10 @@ export class KioskCore {
   private async process(scan: RawScan): Promise<ScanOutcome> {
     const { clock, emit, policy, direction } = this.o;
     this.counters.scans++;
-    const credential = parsePayload(scan.bytes, scan.isAsciiOnly === undefined ? {} : { isAsciiOnly: scan.isAsciiOnly });
+    const credential =
+      scan.framing === 'corrupt'
+        ? unreadable('the scanner sent a malformed report')
+        : parsePayload(scan.bytes, { ...(scan.isAsciiOnly === undefined ? {} : { isAsciiOnly: scan.isAsciiOnly }), ...(scan.lostChars === undefined ? {} : { lostChars: scan.lostChars }) });
     if (credential.assurance === 'unreadable' && (scan.framing === 'timeout' || scan.framing === 'overflow')) {
       credential.reasons.push('timeout');
     }

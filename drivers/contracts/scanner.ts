@@ -27,7 +27,8 @@ export interface ScannerHandlers {
 export type DeviceState = 'connected' | 'disconnected' | 'waiting';
 
 /** How a payload's end was found. */
-export type Framing = 'suffix' | 'timeout' | 'overflow' | 'line' | 'report' | 'injected';
+/** `corrupt`: the transport delivered a malformed frame (e.g. a HID report whose count exceeds it). */
+export type Framing = 'suffix' | 'timeout' | 'overflow' | 'line' | 'report' | 'injected' | 'corrupt';
 
 export interface RawScan {
   /** Payload bytes, suffix and configured prefix removed. */
@@ -44,4 +45,6 @@ export interface RawScan {
    * characters arrived mangled, and the payload layer reports `scanner-mode-ascii`.
    */
   isAsciiOnly?: boolean;
+  /** Key presses of this payload that produced no character (keyboard wedge). */
+  lostChars?: number;
 }

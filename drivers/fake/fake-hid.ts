@@ -14,6 +14,8 @@ export class FakeHidDevice implements HidHandle {
   isOpen = false;
   /** Firmware emulation: called for each feature report sent. */
   onFeature: ((data: Uint8Array) => void) | undefined;
+  /** What sysfs would give as the report descriptor. */
+  descriptor: Uint8Array | undefined;
   /** Firmware emulation: answers GET_REPORT. */
   featureAnswer: ((reportId: number, length: number) => Uint8Array) | undefined;
 
@@ -92,6 +94,10 @@ export class FakeHidBackend implements HidBackend {
 
   async devices(): Promise<HidDeviceInfo[]> {
     return [...this.attached.values()].map((d) => d.info);
+  }
+
+  async reportDescriptor(path: string): Promise<Uint8Array | undefined> {
+    return this.attached.get(path)?.descriptor;
   }
 
   async open(path: string): Promise<HidHandle> {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type * as NodeHidModule from 'node-hid';
 import { KioskError } from '../../common/errors.ts';
 
@@ -30,6 +31,8 @@ export interface HidHandle {
 export interface HidBackend {
   devices(): Promise<HidDeviceInfo[]>;
   open(path: string): Promise<HidHandle>;
+  /** The device's report descriptor (unprivileged, from sysfs on Linux); undefined when unavailable. */
+  reportDescriptor(path: string): Promise<Uint8Array | undefined>;
 }
 
 type NodeHid = typeof NodeHidModule;
@@ -83,5 +86,14 @@ export const nodeHidBackend: HidBackend = {
       },
       close: () => device.close(),
     };
+  },
+  async reportDescriptor(path) {
+    const m = /hidraw(\d+)$/.exec(path);
+    if (!m) return undefined;
+    try {
+      return new Uint8Array(await readFile(`/sys/class/hidraw/hidraw${m[1]}/device/report_descriptor`));
+    } catch {
+      return undefined;
+    }
   },
 };

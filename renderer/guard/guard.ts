@@ -1,6 +1,7 @@
 import type { KioskEvent, VerdictEvent } from '../../common/events.ts';
 import type { KioskApi, KioskStatus } from '../../common/ipc/contract.ts';
 import { formatAge, reasonLine, t, type Locale } from '../i18n.ts';
+import { installWedge } from '../wedge-dom.ts';
 
 /**
  * The guard screen: idle "Mời quét mã QR", then a full-screen verdict with a large shape (✓ ✗ !,
@@ -101,9 +102,12 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): () => 
       el('idle-hint').textContent = t('starting', locale);
     });
   const heartbeat = setInterval(() => api.heartbeat(), 1000);
+  // A keyboard-wedge scanner the kiosk cannot open still works: its bursts become scans.
+  const removeWedge = installWedge(api);
   return () => {
     unsubscribe();
     clearInterval(heartbeat);
+    removeWedge();
   };
 }
 

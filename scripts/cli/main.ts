@@ -72,6 +72,16 @@ program
   });
 
 program
+  .command('devices')
+  .description('list USB HID and serial devices; known scanners (with their mode), relays and lamps are marked')
+  .option('--json', 'print a JSON array of devices')
+  .option('--all', 'include non-USB serial ports')
+  .action(async (o: { json?: boolean; all?: boolean }) => {
+    const { devicesCommand } = await import('./devices.ts');
+    await devicesCommand(o);
+  });
+
+program
   .command('doctor')
   .description('check devices, clock, server, storage and lists: a pass/warn/fail table, non-zero exit on fail')
   .requiredOption('--config <file>', 'kiosk config file')

@@ -122,3 +122,20 @@ describe('kiosk run with the stdin scanner', () => {
     ]);
   });
 });
+
+describe('kiosk run with scanner "auto" and no scanner attached', () => {
+  it('starts, waits, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-auto-'));
+    const config = join(dir, 'kiosk.json');
+    writeFileSync(config, JSON.stringify({ store: { path: 'k.db' }, scanner: { kind: 'auto' }, gate: { kind: 'fake' } }));
+    const kiosk = spawnKiosk(['run', '--config', config, '--headless', '--events', '-']);
+    try {
+      await kiosk.waitFor((e) => e.type === 'ready');
+      const waiting = await kiosk.waitFor((e) => e.type === 'device' && e.device === 'scanner');
+      expect(waiting).toMatchObject({ state: 'waiting', detail: expect.stringContaining('no known scanner attached') });
+    } finally {
+      kiosk.proc.kill('SIGTERM');
+      await kiosk.exited;
+    }
+  });
+});
