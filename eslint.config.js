@@ -9,7 +9,7 @@ const ban = (groups, message) => ({ group: groups, message });
  * later block sets the same rule, so broad blocks come first and narrower ones after them.
  */
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'docs/**', '**/*.js', '**/*.cjs', 'renderer/vendor/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', 'coverage/**', 'docs/**', '**/*.js', '**/*.cjs', 'renderer/vendor/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIRECTIONS } from './verdict.ts';
+import { DIRECTIONS, FORMATS } from './verdict.ts';
 import { VENUE_KINDS } from './wire.ts';
 
 /**
@@ -274,6 +274,23 @@ export const configSchema = z.strictObject({
        * encrypted to it at scan time: the SD card and the venue's server only hold ciphertext.
        */
       sealSubjectTo: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+      /**
+       * What each entry keeps of the person, per QR format: `id` (the document number, QID, BHYT
+       * number or certificate id: what tracing needs) or `none` (format and verdict only). Names,
+       * addresses and dates of birth are never stored, whatever this says.
+       */
+      subjects: z.partialRecord(z.enum(FORMATS), z.enum(['id', 'none'])).default({}),
+    })
+    .prefault({}),
+  /** EU Digital COVID Certificates. */
+  dcc: z
+    .strictObject({
+      /** A local trust list (JSON array of {kid, country, rawData}) used with the synced one. */
+      trustFile: z.string().min(1).optional(),
+      /** How often the trust list and value sets are synced from the server. */
+      syncIntervalMs: z.number().int().min(60_000).max(7 * 86_400_000).default(6 * 3_600_000),
+      /** Certificate issue times this far in the future are accepted (kiosk clock drift). */
+      clockSkewMs: z.number().int().min(0).max(86_400_000).default(300_000),
     })
     .prefault({}),
   /** The same payload read again within this window is one scan. */

@@ -26,6 +26,8 @@ const verdictEvent = z.object({
   displayName: z.string().optional(),
   /** Age of the data behind an offline decision, in ms; absent when the answer is fresh. */
   dataAgeMs: z.number().optional(),
+  /** What the credential says for the guard (EU DCC: type, product, dose, country); never personal data. */
+  facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   scanner: z.string(),
   at: z.number(),
 });
@@ -113,6 +115,15 @@ const riskListEvent = z.object({
   syncedAt: z.number(),
 });
 
+/** The EU DCC trust list was loaded or synced: the guard sees its age ("keys 3 days old"). */
+const trustListEvent = z.object({
+  type: z.literal('trust-list'),
+  size: z.number().int().nonnegative(),
+  version: z.number().int().nonnegative(),
+  /** Null when the kiosk has never synced (only a local trust file, or nothing). */
+  syncedAt: z.number().nullable(),
+});
+
 const stoppedEvent = z.object({
   type: z.literal('stopped'),
   reason: z.string(),
@@ -132,6 +143,7 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   readyEvent,
   storageEvent,
   riskListEvent,
+  trustListEvent,
   passageEvent,
   stoppedEvent,
 ]);

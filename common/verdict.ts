@@ -47,6 +47,7 @@ export const REASONS = [
   'signature-invalid',
   'signature-unknown-key',
   'certificate-expired',
+  'certificate-chain',
   'dcc-expired',
   'dcc-not-yet-valid',
   'key-usage',
@@ -54,6 +55,9 @@ export const REASONS = [
   'vaccination-valid',
   'test-valid',
   'recovery-valid',
+  'vaccination-incomplete',
+  'test-positive',
+  'test-too-old',
   'storage-degraded',
 ] as const;
 export type Reason = (typeof REASONS)[number];

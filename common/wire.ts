@@ -83,6 +83,57 @@ export const statusResponseSchema = z.object({
 });
 export type StatusResponse = z.infer<typeof statusResponseSchema>;
 
+// --- EU DCC trust list ----------------------------------------------------------------------
+
+/** A document signer certificate in the EU gateway's shape. */
+export const trustEntrySchema = z.object({
+  /** Key id: first 8 bytes of SHA-256 of the DER certificate, base64. */
+  kid: z.string().min(1).max(64),
+  country: z.string().max(8),
+  /** The X.509 certificate, DER, base64. */
+  rawData: z.string().min(16).max(16_384),
+  /**
+   * `DSC` (document signer, the default) or `CSCA` (a country's signing authority). When a country
+   * has CSCAs in the list, its DSCs are only trusted if one of them issued and signed the DSC.
+   */
+  certificateType: z.enum(['DSC', 'CSCA']).optional(),
+});
+export type TrustEntry = z.infer<typeof trustEntrySchema>;
+
+/**
+ * `GET /v1/trust-list?since=V` (signed request): the certificates added and removed after list
+ * version V, or the whole list (`isFull`) when V = 0 or too old. `removed` holds SHA-256 thumbprints
+ * (hex) of DER certificates; `valueSets` is null when unchanged. `signature` is the server's Ed25519
+ * signature (base64url) over `trustListSigningBytes` (docs/api.md, "EU DCC trust list").
+ */
+export const trustListResponseSchema = z.object({
+  version: z.number().int().nonnegative(),
+  isFull: z.boolean(),
+  certificates: z.array(trustEntrySchema).max(20_000),
+  removed: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(20_000),
+  valueSets: z.record(z.string(), z.record(z.string(), z.string())).nullable(),
+  signature: z.string().max(200),
+});
+export type TrustListResponse = z.infer<typeof trustListResponseSchema>;
+
+/** `PUT /v1/trust-list` (admin): publish exactly these certificates (and value sets, when given). */
+export const trustImportSchema = z.object({
+  certificates: z.array(trustEntrySchema).max(20_000),
+  valueSets: z.record(z.string(), z.record(z.string(), z.string())).nullable().optional(),
+});
+export type TrustImportRequest = z.infer<typeof trustImportSchema>;
+
+/** The UTF-8 JSON the server signs: these fields in this order, certificates reduced to kid, country, rawData (and certificateType when set). */
+export function trustListSigningBytes(r: Omit<TrustListResponse, 'signature'>): string {
+  return JSON.stringify({
+    version: r.version,
+    isFull: r.isFull,
+    certificates: r.certificates.map((c) => ({ kid: c.kid, country: c.country, rawData: c.rawData, ...(c.certificateType ? { certificateType: c.certificateType } : {}) })),
+    removed: r.removed,
+    valueSets: r.valueSets,
+  });
+}
+
 // --- offline risk list ----------------------------------------------------------------------
 
 /**

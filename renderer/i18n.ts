@@ -23,6 +23,8 @@ const STRINGS = {
   waiting: { vi: 'đang chờ', en: 'waiting' },
   starting: { vi: 'Đang khởi động…', en: 'Starting…' },
   dataAge: { vi: 'dữ liệu cũ {age}', en: 'data {age} old' },
+  keysAge: { vi: 'Khóa chứng nhận: {age}', en: 'Certificate keys {age} old' },
+  keysNone: { vi: 'Chưa có khóa chứng nhận', en: 'No certificate keys yet' },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 export type StringKey = keyof typeof STRINGS;
@@ -53,6 +55,7 @@ const REASONS: Record<string, Record<Locale, string>> = {
   'signature-invalid': { vi: 'Chữ ký chứng nhận không hợp lệ', en: 'Certificate signature invalid' },
   'signature-unknown-key': { vi: 'Không nhận ra nơi cấp chứng nhận', en: 'Certificate issuer not recognised' },
   'certificate-expired': { vi: 'Khóa ký của chứng nhận đã hết hạn', en: "Certificate's signing key expired" },
+  'certificate-chain': { vi: 'Nơi ký chứng nhận không được tin cậy', en: 'Certificate signer not trusted' },
   'dcc-expired': { vi: 'Chứng nhận đã hết hạn', en: 'Certificate expired' },
   'dcc-not-yet-valid': { vi: 'Chứng nhận chưa có hiệu lực', en: 'Certificate not yet valid' },
   'key-usage': { vi: 'Khóa ký không được phép cho loại chứng nhận này', en: 'Signing key not allowed for this certificate type' },
@@ -60,6 +63,9 @@ const REASONS: Record<string, Record<Locale, string>> = {
   'vaccination-valid': { vi: 'Chứng nhận tiêm chủng hợp lệ', en: 'Valid vaccination certificate' },
   'test-valid': { vi: 'Xét nghiệm âm tính hợp lệ', en: 'Valid negative test' },
   'recovery-valid': { vi: 'Chứng nhận khỏi bệnh hợp lệ', en: 'Valid recovery certificate' },
+  'vaccination-incomplete': { vi: 'Chưa tiêm đủ liều', en: 'Vaccination not complete' },
+  'test-positive': { vi: 'Xét nghiệm dương tính: không được vào', en: 'Positive test: entry not allowed' },
+  'test-too-old': { vi: 'Kết quả xét nghiệm đã quá 72 giờ', en: 'Test result older than 72 hours' },
   'storage-degraded': { vi: 'Lỗi lưu trữ: báo kỹ thuật viên', en: 'Storage error: tell a technician' },
 };
 

@@ -11,6 +11,7 @@ import {
   serverTimeSigningString,
   SIGNATURE_HEADERS,
   statusRequestSchema,
+  trustImportSchema,
   venueCreateSchema,
   type EnrollResponse,
   type WireError,
@@ -159,6 +160,18 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const limit = q.limit === undefined ? undefined : Number(q.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new KioskError('bad-request', 'limit must be a positive integer');
     return store.riskListPage(cursor, q.after, limit);
+  });
+
+  app.get('/v1/trust-list', { preHandler: signed }, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const since = Number(q.since ?? '0');
+    if (!Number.isInteger(since) || since < 0) throw new KioskError('bad-request', 'since must be a non-negative integer');
+    return store.trustList.since(since);
+  });
+
+  app.put('/v1/trust-list', { preHandler: admin }, async (req) => {
+    const body = bodyOf(req, trustImportSchema);
+    return store.trustList.import(body.certificates, body.valueSets ?? undefined);
   });
 
   app.post('/v1/batches', { preHandler: signed }, async (req) => {

@@ -99,11 +99,27 @@ export function pcCovidQr(p: Person, isMasked = false): string {
   return [number, p.name, dob, 'CCCD', p.qid, ''].join('|');
 }
 
-/** The rows a status server holds for a person: by ID number and by QID. */
+/** The person's health-insurance card number: group, benefit level, province, 10-digit social-security number. */
+export function bhytCardOf(p: Person): string {
+  return `DN4${p.cccd.slice(1, 3)}${p.cccd.slice(2)}`;
+}
+
+const hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
+
+/** The QR on the BHYT card: name and address hex-encoded UTF-8, `$` terminated (13 fields). */
+export function bhytQr(p: Person, options: { isTerminated?: boolean } = {}): string {
+  const dob = `${p.dob.slice(0, 2)}/${p.dob.slice(2, 4)}/${p.dob.slice(4)}`;
+  const card = bhytCardOf(p);
+  const fields = [card, hex(p.name), dob, p.sex === 'Nam' ? '1' : '2', hex(p.address), `${card.slice(3, 5)} - 001`, '01/01/2021', '31/12/2025', '15/12/2020', card.slice(-10), '-', '4'];
+  return [...fields, ...(options.isTerminated === false ? [] : ['$'])].join('|');
+}
+
+/** The rows a status server holds for a person: by ID number, by QID and by BHYT number. */
 export function subjectsOf(p: Person): Subject[] {
   return [
     { type: 'cccd', id: p.cccd },
     { type: 'qid', id: p.qid },
+    { type: 'bhyt', id: bhytCardOf(p).slice(-10) },
   ];
 }
 

@@ -25,8 +25,10 @@ import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 import { serverMigration0030 } from './migrations/0030-risk-list.ts';
 import { serverMigration0040 } from './migrations/0040-passages.ts';
+import { serverMigration0050 } from './migrations/0050-trust-list.ts';
+import { ServerTrustList } from './trust-list.ts';
 
-export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030, serverMigration0040];
+export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030, serverMigration0040, serverMigration0050];
 
 export interface Device {
   id: string;
@@ -92,7 +94,11 @@ export class ServerStore {
         @correctedAt, @sealedSubject)`);
     this.serverKey = this.loadOrCreateServerKey();
     this.riskKey = Buffer.from(this.loadOrCreateMeta('risk_key', () => randomBytes(32).toString('base64url')), 'base64url');
+    this.trustList = new ServerTrustList(this.db, this.serverKey);
   }
+
+  /** The EU DCC trust list and value sets kiosks sync. */
+  readonly trustList: ServerTrustList;
 
   /** The HMAC key of the risk list; every device receives it at enrollment. */
   readonly riskKey: Buffer;

@@ -35,6 +35,8 @@ export const kioskStatusSchema = z.object({
   isOnline: z.boolean(),
   outboxPending: z.number().int().nonnegative(),
   oldestPendingAt: z.number().nullable(),
+  /** The EU DCC trust list: signers known and when it was last synced (null: never). */
+  trustList: z.object({ size: z.number().int().nonnegative(), syncedAt: z.number().nullable() }).optional(),
   scanner: z.object({ id: z.string(), state: z.enum(['connected', 'disconnected', 'waiting']) }),
   gate: z.object({ id: z.string(), state: z.enum(['connected', 'disconnected', 'waiting']) }),
   /** How long a verdict stays on screen before the idle screen returns. */

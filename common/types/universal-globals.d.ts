@@ -17,3 +17,9 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
+declare class URL {
+  constructor(url: string, base?: string);
+  readonly hostname: string;
+  readonly protocol: string;
+  readonly pathname: string;
+}

@@ -57,6 +57,10 @@ export function decide(input: DecideInput): Decision {
   // Leaving is recorded, never blocked: a flagged person must be able to go home.
   if (direction === 'out') return decision('allow', ['exit-recorded', ...offline, ...flags]);
 
+  // A certificate that failed a check (signature, expiry, key usage, schema) proves nothing.
+  if (credential.format === 'eu-dcc' && credential.assurance !== 'signed-verified') {
+    return { ...decision('deny', credential.reasons.length > 0 ? credential.reasons : ['signature-invalid']), source: 'credential' };
+  }
   if (status?.source === 'risk-list') return decision('deny', ['risk-list', 'offline', ...flags]);
   if (status?.status === 'red' || flags.length > 0) return decision('deny', ['status-red', ...flags, ...offline]);
   if (input.sinceLastEntryMs !== null && policy.antiPassbackSeconds > 0 && input.sinceLastEntryMs < policy.antiPassbackSeconds * 1000) {

@@ -181,7 +181,7 @@ describe('outbox migration 0040-passages', () => {
   it('adds passages keyed by entry seq, unsent ones indexed', () => {
     const db = new Database(':memory:');
     migrateOutbox(db, 30);
-    expect(migrateOutbox(db)).toBe(40);
+    expect(migrateOutbox(db, 40)).toBe(40);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT entry_seq FROM passages WHERE is_sent = 0 AND entry_seq <= 5').all() as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/passages_unsent|PRIMARY KEY/);
   });

@@ -7,6 +7,7 @@ import type { Direction, Format, HealthStatus, StatusSource, Verdict } from '../
 import type { Subject, TimeAnchor } from '../../common/wire.ts';
 import { migrateOutbox } from './migrations/index.ts';
 import { RiskListStore } from './risk-list-store.ts';
+import { TrustListStore } from './trust-list-store.ts';
 
 /** An entry as the pipeline hands it over; the outbox adds entryId and seq. */
 export interface NewEntry {
@@ -87,10 +88,13 @@ export class Outbox {
 
   /** The offline risk list, kept in the same database. */
   readonly riskList: RiskListStore;
+  /** The EU DCC trust list and value sets, kept in the same database. */
+  readonly trustList: TrustListStore;
 
   private constructor(db: Database.Database, options: OutboxOptions) {
     this.db = db;
     this.riskList = new RiskListStore(db);
+    this.trustList = new TrustListStore(db);
     this.nowMs = options.nowMs;
     db.prepare('INSERT OR IGNORE INTO boots (boot_id, first_seen_at) VALUES (?, ?)').run(options.bootId, options.nowMs());
     this.bootRow = (db.prepare('SELECT id FROM boots WHERE boot_id = ?').get(options.bootId) as { id: number }).id;

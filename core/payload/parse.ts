@@ -3,12 +3,22 @@ import { unreadable } from './types.ts';
 import { decodePayloadText, hasVietnameseDiacritics } from './text.ts';
 import { looksLikeCccd, parseCccd } from './vn-cccd.ts';
 import { looksLikePcCovid, parsePcCovid } from './vn-pccovid.ts';
+import { looksLikeBhyt, parseBhyt } from './vn-bhyt.ts';
+import { looksLikeUrl, parseUrl } from './venue-qr.ts';
+
+/**
+ * Verifies an EU DCC (`HC1:` text) into a Credential. Injected because verification needs
+ * node:crypto, a trust list and a clock, none of which this pure layer may import (core/dcc/).
+ */
+export type DccVerifier = (text: string) => Credential;
 
 export interface ParseOptions {
   /** The transport could only carry ASCII (keyboard wedge). */
   isAsciiOnly?: boolean;
   /** Key presses the keyboard decoder could not turn into characters. */
   lostChars?: number;
+  /** Without one, an EU DCC is recognised but cannot be verified: denied with the reason. */
+  verifyDcc?: DccVerifier;
 }
 
 /**
@@ -16,21 +26,26 @@ export interface ParseOptions {
  * hostile or broken QR becomes a `deny` with reason `unreadable` instead of a crash.
  */
 export function parsePayload(bytes: Uint8Array, options: ParseOptions = {}): Credential {
-  const credential = parseText(bytes);
+  const credential = parseText(bytes, options.verifyDcc);
   return options.isAsciiOnly ? flagAsciiLoss(credential, bytes, options.lostChars ?? 0) : credential;
 }
 
-function parseText(bytes: Uint8Array): Credential {
+function parseText(bytes: Uint8Array, verifyDcc: DccVerifier | undefined): Credential {
   const decoded = decodePayloadText(bytes);
   if (!decoded.ok) return unreadable(decoded.problem);
   const text = decoded.text;
 
+  if (text.startsWith('HC1:')) {
+    return verifyDcc ? verifyDcc(text) : unreadable('EU DCC: this kiosk has no certificate verifier (no trust list loaded)', 'eu-dcc', ['signature-unknown-key']);
+  }
   if (text.includes('|')) {
     const fields = text.split('|');
     if (looksLikeCccd(fields)) return parseCccd(fields);
+    if (looksLikeBhyt(fields)) return parseBhyt(fields);
     if (looksLikePcCovid(fields)) return parsePcCovid(fields);
-    return unreadable(`${fields.length} |-separated fields match no known QR (CCCD has 7 or 11, PC-COVID 6)`);
+    return unreadable(`${fields.length} |-separated fields match no known QR (CCCD has 7 or 11, PC-COVID 6, BHYT 10-16)`);
   }
+  if (looksLikeUrl(text)) return parseUrl(text);
   return unreadable('text matches no known QR format', 'unknown', ['unknown-format']);
 }
 

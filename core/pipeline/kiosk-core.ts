@@ -8,7 +8,7 @@ import { decide, type Decision } from '../decision/decide.ts';
 import type { VenuePolicy } from '../decision/policy.ts';
 import type { Logger } from '../log.ts';
 import type { NewEntry, Outbox, StoredRef } from '../outbox/outbox.ts';
-import { parsePayload } from '../payload/parse.ts';
+import { parsePayload, type DccVerifier } from '../payload/parse.ts';
 import { unreadable, type Credential } from '../payload/types.ts';
 import type { StatusChecker } from '../status/status-checker.ts';
 import type { Uploader } from '../upload/uploader.ts';
@@ -32,6 +32,10 @@ export interface KioskCoreOptions {
   sealer?: SubjectSealer;
   emit: EventSink;
   log: Logger;
+  /** EU DCC verification (trust list + clock); without it a DCC is denied as unverifiable. */
+  verifyDcc?: DccVerifier;
+  /** Formats whose subject is not stored (privacy.subjects: none): the entry keeps format and verdict. */
+  unstoredSubjects?: ReadonlySet<string>;
   /** Entries kept in memory while the disk refuses writes; beyond this the oldest are lost loudly. */
   maxSpilled?: number;
 }
@@ -151,11 +155,16 @@ export class KioskCore {
     const credential =
       scan.framing === 'corrupt'
         ? unreadable('the scanner sent a malformed report')
-        : parsePayload(scan.bytes, { ...(scan.isAsciiOnly === undefined ? {} : { isAsciiOnly: scan.isAsciiOnly }), ...(scan.lostChars === undefined ? {} : { lostChars: scan.lostChars }) });
+        : parsePayload(scan.bytes, {
+            ...(scan.isAsciiOnly === undefined ? {} : { isAsciiOnly: scan.isAsciiOnly }),
+            ...(scan.lostChars === undefined ? {} : { lostChars: scan.lostChars }),
+            ...(this.o.verifyDcc ? { verifyDcc: this.o.verifyDcc } : {}),
+          });
     if (credential.assurance === 'unreadable' && (scan.framing === 'timeout' || scan.framing === 'overflow')) {
       credential.reasons.push('timeout');
     }
-    const status = credential.subject ? await this.o.status.check(credential.subject) : null;
+    // A signed certificate is decided on its own signature, offline; its UVCI is not a person to look up.
+    const status = credential.subject && credential.format !== 'eu-dcc' ? await this.o.status.check(credential.subject) : null;
     const subjectKey = credential.subject ? `${credential.subject.type}:${credential.subject.id}` : undefined;
     const lastIn = subjectKey === undefined ? undefined : this.lastEntry.get(subjectKey);
     const decision = decide({
@@ -169,7 +178,8 @@ export class KioskCore {
     if (subjectKey !== undefined) this.rememberEntry(subjectKey, direction, decision.verdict, scan.monoMs);
 
     const entryId = uuidv7();
-    const isSealed = this.o.sealer !== undefined && credential.subject !== null;
+    const storedSubject = this.o.unstoredSubjects?.has(credential.format) ? null : credential.subject;
+    const isSealed = this.o.sealer !== undefined && storedSubject !== null;
     const entry: NewEntry = {
       entryId,
       recordedAt: clock.nowMs(),
@@ -181,8 +191,8 @@ export class KioskCore {
       reasons: decision.reasons,
       source: decision.source,
       status: decision.status,
-      subject: isSealed ? null : credential.subject,
-      sealedSubject: isSealed && credential.subject ? (this.o.sealer as SubjectSealer).seal(credential.subject, entryId) : null,
+      subject: isSealed ? null : storedSubject,
+      sealedSubject: isSealed && storedSubject ? (this.o.sealer as SubjectSealer).seal(storedSubject, entryId) : null,
       dataAgeMs: decision.dataAgeMs,
       latencyMs: 0,
     };
@@ -205,6 +215,7 @@ export class KioskCore {
       direction,
       ...(credential.displayName ? { displayName: credential.displayName } : {}),
       ...(decision.dataAgeMs === null ? {} : { dataAgeMs: decision.dataAgeMs }),
+      ...(credential.format === 'eu-dcc' && credential.facts ? { facts: credential.facts } : {}),
       scanner: scan.source,
       at: entry.recordedAt,
     });

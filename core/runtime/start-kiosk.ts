@@ -18,6 +18,8 @@ import { RiskList, RiskListSync } from '../status/risk-list.ts';
 import { OfflineStatusChecker, type StatusChecker } from '../status/status-checker.ts';
 import { Uploader } from '../upload/uploader.ts';
 import { bootMonoMs, clockSyncProbe, peakRssMiB, readBootId } from './host-facts.ts';
+import { createDccVerifier } from '../dcc/credential.ts';
+import { readTrustFile, TrustListHolder, TrustListSync } from '../dcc/trust-list.ts';
 
 export interface StartKioskOptions {
   /** Constructed by `drivers/create.ts` (or fakes in tests); the core only sees the contracts. */
@@ -35,6 +37,8 @@ export interface RunningKiosk {
   outbox: Outbox;
   uploader: Uploader | undefined;
   riskSync: RiskListSync | undefined;
+  trustSync: TrustListSync | undefined;
+  trustList: TrustListHolder;
   drivers: DriverSet;
   /** Stops scanning, finishes queued scans, drives outputs safe, stops uploading, closes the store. */
   stop(reason?: string): Promise<void>;
@@ -72,6 +76,20 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
   anchorFromNtp();
   every(10_000, anchorFromNtp);
 
+  // EU DCC trust list: the synced copy in SQLite plus an optional local file.
+  let trustList: TrustListHolder;
+  try {
+    trustList = new TrustListHolder(outbox.trustList, config.dcc.trustFile ? readTrustFile(config.dcc.trustFile) : []);
+  } catch (err) {
+    outbox.close();
+    throw err instanceof KioskError ? new KioskError(err.code, `dcc.trustFile: ${err.message}`, { cause: err, details: { field: 'dcc.trustFile' } }) : err;
+  }
+  const emitTrustList = () => {
+    const s = trustList.state();
+    emit({ type: 'trust-list', size: trustList.get().size, version: s.version, syncedAt: s.syncedAt });
+  };
+  let trustSync: TrustListSync | undefined;
+
   let status: StatusChecker = new OfflineStatusChecker();
   let uploader: Uploader | undefined;
   let riskSync: RiskListSync | undefined;
@@ -96,6 +114,16 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
         onSynced: (size) => emit({ type: 'risk-list', size, syncedAt: clock.nowMs() }),
       });
     }
+    trustSync = new TrustListSync({
+      http,
+      store: outbox.trustList,
+      holder: trustList,
+      serverPublicKey: config.server.publicKey,
+      clock,
+      log: log.child({ part: 'trust-list' }),
+      intervalMs: config.dcc.syncIntervalMs,
+      onSynced: emitTrustList,
+    });
     // Connectivity flaps are events (the guard's status strip) but at most one log line a minute.
     let lastConnectivityLog = -Infinity;
     status = new HttpStatusChecker({
@@ -189,6 +217,13 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     bootMonoMs: boot,
     isClockSynced,
     ...(config.privacy.sealSubjectTo ? { sealer: new SubjectSealer(config.privacy.sealSubjectTo) } : {}),
+    unstoredSubjects: new Set(Object.entries(config.privacy.subjects).filter(([, keep]) => keep === 'none').map(([format]) => format)),
+    verifyDcc: createDccVerifier({
+      trust: () => trustList.get(),
+      nowMs: () => clock.nowMs(),
+      clockSkewMs: config.dcc.clockSkewMs,
+      valueSets: () => trustList.valueSets(),
+    }),
     emit,
     log: log.child({ part: 'core' }),
   });
@@ -204,6 +239,8 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     throw err;
   }
   riskSync?.start();
+  trustSync?.start();
+  emitTrustList();
   emit({
     type: 'ready',
     pid: process.pid,
@@ -218,11 +255,14 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     outbox,
     uploader,
     riskSync,
+    trustSync,
+    trustList,
     drivers,
     stop(reason = 'stopped') {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);
         await riskSync?.stop();
+        await trustSync?.stop();
         await core.stop();
         outbox.close();
         const peak = peakRssMiB();

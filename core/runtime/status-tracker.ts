@@ -8,6 +8,7 @@ export class StatusTracker {
   private scanner: { id: string; state: DeviceState } = { id: 'unknown', state: 'waiting' };
   private gate: { id: string; state: DeviceState } = { id: 'unknown', state: 'waiting' };
   private online = false;
+  private trustList: KioskStatus['trustList'];
 
   observe(event: KioskEvent): void {
     switch (event.type) {
@@ -28,12 +29,15 @@ export class StatusTracker {
       case 'uploaded':
         this.online = true;
         break;
+      case 'trust-list':
+        this.trustList = { size: event.size, syncedAt: event.syncedAt };
+        break;
       default:
         break;
     }
   }
 
   snapshot(base: Omit<KioskStatus, 'scanner' | 'gate' | 'isOnline'> & { isOnline?: boolean }): KioskStatus {
-    return { ...base, isOnline: base.isOnline ?? this.online, scanner: { ...this.scanner }, gate: { ...this.gate } };
+    return { ...base, isOnline: base.isOnline ?? this.online, scanner: { ...this.scanner }, gate: { ...this.gate }, ...(this.trustList ? { trustList: { ...this.trustList } } : {}) };
   }
 }

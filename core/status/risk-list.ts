@@ -3,6 +3,7 @@ import type { Clock } from '../../common/clock.ts';
 import { RISK_HASH_BYTES, riskHashInput } from '../../common/risk.ts';
 import { riskListResponseSchema, type Subject } from '../../common/wire.ts';
 import type { HttpRequester } from '../http/client.ts';
+import { PeriodicSync } from '../http/periodic-sync.ts';
 import type { Logger } from '../log.ts';
 import { splitHashes, type RiskListStore } from '../outbox/risk-list-store.ts';
 
@@ -49,85 +50,58 @@ export interface RiskListSyncOptions {
  */
 export class RiskListSync {
   private readonly o: RiskListSyncOptions;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<boolean> | undefined;
-  private abort: AbortController | undefined;
-  private lastFailureLogMs = -Infinity;
+  private readonly periodic: PeriodicSync;
 
   constructor(options: RiskListSyncOptions) {
     this.o = options;
+    this.periodic = new PeriodicSync({ what: 'risk list', intervalMs: options.intervalMs, clock: options.clock, log: options.log, run: (signal) => this.sync(signal) });
   }
 
   start(): void {
-    void this.syncNow();
-    this.timer = setInterval(() => void this.syncNow(), this.o.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
-  /** Stops the timer, cancels a sync under way (a stalled server must not hold up shutdown) and waits for it. */
-  async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    this.abort?.abort();
-    await this.running;
+  /** Stops the timer, cancels a sync under way and waits for it. */
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One sync; resolves true when the list is current. Concurrent calls share one run. */
   syncNow(): Promise<boolean> {
-    this.running ??= this.sync().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.syncNow();
   }
 
-  private async sync(): Promise<boolean> {
+  private async sync(signal: AbortSignal): Promise<void> {
     const { store, clock } = this.o;
-    this.abort = new AbortController();
-    try {
-      let cursor = store.state().cursor;
-      if (cursor === 0) {
-        let after: string | null = null;
-        let isFirst = true;
-        let snapshotCursor = 0;
-        do {
-          const page = await this.fetch(`/v1/risk-list?cursor=0${after ? `&after=${after}` : ''}`);
-          if (page.mode !== 'snapshot') throw new Error('expected a snapshot page');
-          store.stageSnapshot(splitHashes(page.hashes), isFirst);
-          isFirst = false;
-          snapshotCursor = page.snapshotCursor;
-          after = page.next;
-        } while (after !== null);
-        // Stamped as synced only when the deltas below also succeed.
-        store.commitSnapshot(snapshotCursor, clock.nowMs());
-        cursor = snapshotCursor;
-      }
-      for (;;) {
-        const page = await this.fetch(`/v1/risk-list?cursor=${cursor}`);
-        if (page.mode !== 'delta') throw new Error('expected a delta page');
-        store.applyDelta(splitHashes(page.added), splitHashes(page.removed), page.cursor, page.hasMore ? null : clock.nowMs());
-        cursor = page.cursor;
-        if (!page.hasMore) break;
-      }
-      this.o.onSynced?.(store.state().size);
-      return true;
-    } catch (err) {
-      const now = clock.monoMs();
-      if (now - this.lastFailureLogMs >= 60_000) {
-        this.lastFailureLogMs = now;
-        this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'risk list sync failed; keeping the previous list');
-      }
-      return false;
+    let cursor = store.state().cursor;
+    if (cursor === 0) {
+      let after: string | null = null;
+      let isFirst = true;
+      let snapshotCursor = 0;
+      do {
+        const page = await this.fetch(`/v1/risk-list?cursor=0${after ? `&after=${after}` : ''}`, signal);
+        if (page.mode !== 'snapshot') throw new Error('expected a snapshot page');
+        store.stageSnapshot(splitHashes(page.hashes), isFirst);
+        isFirst = false;
+        snapshotCursor = page.snapshotCursor;
+        after = page.next;
+      } while (after !== null);
+      // Stamped as synced only when the deltas below also succeed.
+      store.commitSnapshot(snapshotCursor, clock.nowMs());
+      cursor = snapshotCursor;
     }
+    for (;;) {
+      const page = await this.fetch(`/v1/risk-list?cursor=${cursor}`, signal);
+      if (page.mode !== 'delta') throw new Error('expected a delta page');
+      store.applyDelta(splitHashes(page.added), splitHashes(page.removed), page.cursor, page.hasMore ? null : clock.nowMs());
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    this.o.onSynced?.(store.state().size);
   }
 
-  private async fetch(path: string) {
-    const outcome = await this.o.http.request({
-      method: 'GET',
-      path,
-      schema: riskListResponseSchema,
-      timeoutMs: this.o.requestTimeoutMs ?? 30_000,
-      ...(this.abort ? { signal: this.abort.signal } : {}),
-    });
+  private async fetch(path: string, signal: AbortSignal) {
+    const outcome = await this.o.http.request({ method: 'GET', path, schema: riskListResponseSchema, timeoutMs: this.o.requestTimeoutMs ?? 30_000, signal });
     if (!outcome.ok) {
       // A cursor the server no longer knows (list rebuilt): start over with a snapshot.
       if (outcome.status === 400 && /cursor/.test(outcome.message)) this.o.store.applyDelta([], [], 0, null);

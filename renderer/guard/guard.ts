@@ -23,6 +23,7 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): () => 
   let status: KioskStatus | undefined;
   let pending = 0;
   let isOnline = false;
+  let trustList: KioskStatus['trustList'];
   let backToIdle: ReturnType<typeof setTimeout> | undefined;
 
   const renderIdle = () => {
@@ -33,6 +34,11 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): () => 
     el('strip-net').textContent = isOnline ? `● ${t('online', locale)}` : `○ ${t('offline', locale)}`;
     el('strip-net').className = isOnline ? '' : 'bad';
     el('strip-pending').textContent = `${t('pending', locale)}: ${pending}`;
+    // Keys for foreign travellers' certificates: their age, so a stale list is noticed.
+    const keys = el('strip-keys');
+    const keysAgeMs = trustList?.syncedAt == null ? null : Date.now() - trustList.syncedAt;
+    keys.textContent = trustList === undefined ? '' : trustList.size === 0 ? t('keysNone', locale) : keysAgeMs === null ? '' : t('keysAge', locale, { age: formatAge(keysAgeMs, locale) });
+    keys.className = trustList?.size === 0 || (keysAgeMs ?? 0) > 7 * 86_400_000 ? 'bad' : '';
     if (status) {
       el('strip-scanner').textContent = `${t('scanner', locale)}: ${t(status.scanner.state, locale)}`;
       el('strip-scanner').className = status.scanner.state === 'connected' ? '' : 'bad';
@@ -47,7 +53,9 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): () => 
     el('result-title').textContent = v.verdict === 'allow' ? t(v.direction === 'out' ? 'allowOut' : 'allow', locale) : t(v.verdict, locale);
     const age = v.dataAgeMs !== undefined && v.source !== 'online' ? ` · ${t('dataAge', locale, { age: formatAge(v.dataAgeMs, locale) })}` : '';
     el('result-reason').textContent = reasonLine(v.reasons, locale) + age;
-    el('result-name').textContent = v.displayName ?? '';
+    // A certificate says what it certifies: "Comirnaty 2/2", "NAAT (PCR)".
+    const certificate = v.facts ? [v.facts.product, v.facts.dose].filter((x) => x !== undefined).join(' ') : '';
+    el('result-name').textContent = [v.displayName ?? '', certificate].filter((x) => x !== '').join(' · ');
     el('result-direction').textContent = t(v.direction === 'out' ? 'directionOut' : 'directionIn', locale);
     root.dataset.entryId = v.entryId;
     if (backToIdle !== undefined) clearTimeout(backToIdle);
@@ -73,6 +81,9 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): () => 
       case 'connectivity':
         isOnline = e.online;
         break;
+      case 'trust-list':
+        trustList = { size: e.size, syncedAt: e.syncedAt };
+        break;
       case 'device':
         if (status && (e.device === 'scanner' || e.device === 'gate')) status = { ...status, [e.device]: { id: e.id, state: e.state } };
         break;
@@ -93,6 +104,7 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): () => 
       locale = s.locale;
       resultMs = s.resultMs;
       pending = s.outboxPending;
+      trustList = s.trustList ?? trustList;
       isOnline = s.isOnline;
       renderIdle();
       renderStrip();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KioskEvent } from '../../common/events.ts';
+import type { TrustEntry } from '../../common/wire.ts';
 import { provision } from '../../core/provision/provision.ts';
 import { loadConfigFile } from '../../core/runtime/config-file.ts';
 import { startKiosk } from '../../core/runtime/start-kiosk.ts';
@@ -11,7 +12,11 @@ import { FakeIndicator } from '../../drivers/fake/fake-indicator.ts';
 import { FakeRelay } from '../../drivers/fake/fake-relay.ts';
 import { FakeScanner } from '../../drivers/fake/fake-scanner.ts';
 import { buildServer } from '../../server/app.ts';
-import { cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../../server/seed.ts';
+import { createPrivateKey } from 'node:crypto';
+import { issueDcc, testResult, vaccination } from '../dcc/issue.ts';
+import DEMO_SIGNER from '../dcc/demo-signer.json' with { type: 'json' };
+import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: 'json' };
+import { bhytQr, cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../../server/seed.ts';
 import { ServerStore } from '../../server/store.ts';
 import { demoWatchdog } from './demo-watchdog.ts';
 import { makeLogger, printJson } from './output.ts';
@@ -55,6 +60,8 @@ function demoMix(people: readonly Person[]): Array<{ label: string; payload: str
     mix.push({ label: 'CCCD, declared', payload: cccdQr(p, i % 3 === 0 ? 11 : 7) });
     mix.push({ label: 'PC-COVID, masked', payload: pcCovidQr(green[(i + 7) % green.length] as Person, true) });
   }
+  mix.push({ label: 'BHYT card, declared', payload: bhytQr(green[3 % green.length] as Person) });
+  mix.push({ label: 'venue poster held up by mistake', payload: 'https://qrcode.pccovid.gov.vn/checkin?locationId=79-760-00012' });
   mix.push({ label: 'CCCD, flagged F0/F1', payload: cccdQr(red[0] as Person) });
   mix.push({ label: 'PC-COVID, flagged', payload: pcCovidQr(red[1 % red.length] as Person) });
   mix.push({ label: 'CCCD, yellow', payload: cccdQr(yellow[0] as Person) });
@@ -62,6 +69,11 @@ function demoMix(people: readonly Person[]): Array<{ label: string; payload: str
   mix.push({ label: 'malformed (truncated CCCD)', payload: cccdQr(green[2] as Person).slice(0, 40) });
   mix.push({ label: 'malformed (garbage)', payload: '\u0001\u0002garbage\u00ff' });
   mix.push({ label: 'not a QR we know', payload: 'https://example.com/menu' });
+  // A foreign traveller: an EU DCC from the demo issuer, verified offline against the synced list.
+  const signer = { country: DEMO_SIGNER.dsc.country, kid: DEMO_SIGNER.dsc.kid, privateKey: createPrivateKey(DEMO_SIGNER.dscPrivateKeyPem) };
+  mix.push({ label: 'EU DCC, foreign traveller, vaccinated', payload: issueDcc(signer, vaccination()) });
+  mix.push({ label: 'EU DCC, negative PCR test', payload: issueDcc(signer, testResult()) });
+  mix.push({ label: 'EU DCC, forged', payload: issueDcc(signer, vaccination(), { isTampered: true }) });
   return mix;
 }
 
@@ -81,6 +93,7 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
 
   const people = makePeople(200, 7);
   store.db.transaction(() => seedStatuses(store, people))();
+  store.trustList.import([DEMO_SIGNER.csca as TrustEntry, DEMO_SIGNER.dsc], BUNDLED_VALUE_SETS);
   const venue = store.createVenue('Bệnh viện Đa khoa Demo', 'hospital');
   const configPath = join(dir, 'kiosk.json');
   const enrolled = await provision({ serverUrl: url, code: venue.enrollmentCode, configPath });
@@ -97,6 +110,8 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
   };
   const running = await startKiosk(config, { drivers: { scanner, gate, indicator: new FakeIndicator() }, emit, log });
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  // Certificates are verified against the list the kiosk synced from the server: wait for it.
+  if (!(await running.trustSync?.syncNow())) process.stderr.write('  ! the EU DCC trust list did not sync: certificates will be denied\n');
   out(`kiosk demo: server ${url}, venue "${'Bệnh viện Đa khoa Demo'}" (${venue.venueId}), device ${enrolled.deviceId}`);
 
   const outcomes: ScanOutcome[] = [];

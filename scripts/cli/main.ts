@@ -92,6 +92,18 @@ program
     await doctorCommand(o);
   });
 
+program
+  .command('verify')
+  .description('check one QR payload offline (standard input, or the QR in a PNG): format, EU DCC stages, verdict')
+  .option('--json', 'print {"format","text","stages","payload","verdict","reasons"}')
+  .option('--trust <file>', 'EU DCC trust list: JSON array of {kid, country, rawData}')
+  .option('--at <iso-8601>', 'verify as of this time instead of now')
+  .option('--image <png>', 'read the QR code from a PNG instead of standard input')
+  .action(async (o: { json?: boolean; trust?: string; at?: string; image?: string }) => {
+    const { verifyCommand } = await import('./verify.ts');
+    await verifyCommand(o);
+  });
+
 const config = program.command('config').description('configuration tools');
 config
   .command('check <file>')
@@ -177,6 +189,18 @@ server
   .action(async (o: { db: string; count: number; seed: number; json?: boolean }) => {
     const { seed } = await import('./server.ts');
     seed(o);
+  });
+
+const trust = server.command('trust').description('the EU DCC trust list kiosks sync');
+trust
+  .command('import <file>')
+  .description('publish exactly the certificates in FILE (EU gateway shape: JSON array of {kid, country, rawData}) as a new list version')
+  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--value-sets <file>', 'value sets JSON ({"vaccines-covid-19-names": {code: name}, ...}); default: the bundled ones')
+  .option('--json', 'print {"version","added","removed","unchanged"}')
+  .action(async (file: string, o: { db: string; valueSets?: string; json?: boolean }) => {
+    const { trustImport } = await import('./server.ts');
+    trustImport({ file, ...o });
   });
 
 const keys = program.command('keys').description('key material');

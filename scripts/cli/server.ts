@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { readTrustFile } from '../../core/dcc/trust-list.ts';
+import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: 'json' };
 import { KioskError } from '../../common/errors.ts';
 import { unsealSubject } from '../../core/privacy/seal.ts';
 import { VENUE_KINDS, type VenueKind } from '../../common/wire.ts';
@@ -6,6 +9,8 @@ import { buildServer } from '../../server/app.ts';
 import { makePeople, seedStatuses } from '../../server/seed.ts';
 import { ServerStore } from '../../server/store.ts';
 import { fail, printJson } from './output.ts';
+
+const valueSetsSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
 export async function serverStart(options: { port: number; db: string; host: string; adminToken?: string }): Promise<void> {
   let store: ServerStore;
@@ -120,5 +125,22 @@ export function seed(options: { db: string; count: number; seed: number; json?: 
     else process.stdout.write(`seeded ${people.length} people: ${JSON.stringify(byStatus)}\n`);
   } finally {
     store.close();
+  }
+}
+
+export function trustImport(options: { file: string; db: string; valueSets?: string; json?: boolean }): void {
+  let store: ServerStore | undefined;
+  try {
+    const entries = readTrustFile(options.file);
+    const valueSets = valueSetsSchema.safeParse(options.valueSets === undefined ? BUNDLED_VALUE_SETS : JSON.parse(readFileSync(options.valueSets, 'utf8')));
+    if (!valueSets.success) throw new KioskError('bad-request', `${options.valueSets ?? 'value sets'}: must be {"set": {"code": "name"}}`);
+    store = new ServerStore(options.db);
+    const r = store.trustList.import(entries, valueSets.data);
+    if (options.json) printJson(r);
+    else process.stdout.write(`trust list version ${r.version}: ${r.added} added, ${r.removed} removed, ${r.unchanged} unchanged\n`);
+  } catch (err) {
+    fail(err);
+  } finally {
+    store?.close();
   }
 }

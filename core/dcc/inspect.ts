@@ -1,0 +1,94 @@
+import { decodeQr } from '../../common/qr/qr-decoder.ts';
+import type { Reason } from '../../common/verdict.ts';
+import type { TrustEntry } from '../../common/wire.ts';
+import { parsePayload } from '../payload/parse.ts';
+import { dccCredential } from './credential.ts';
+import { pngToGray8 } from './png.ts';
+import { TrustStore } from './trust.ts';
+import { STAGES, verifyDcc, type Stages } from './verify.ts';
+
+/** The output of `kiosk verify --json` (a public contract: fields are added, never renamed). */
+export interface Inspection {
+  format: string;
+  /** The payload text: decoded from the picture with `--image`, else what was given. */
+  text: string | null;
+  stages: Stages;
+  payload: unknown;
+  verdict: 'allow' | 'deny' | 'unknown';
+  reasons: Reason[];
+  /** For a technician: why the first failed stage failed. */
+  problem?: string;
+}
+
+export interface InspectInput {
+  /** The payload text (standard input). */
+  text?: string;
+  /** A PNG holding the QR code (`--image`). */
+  png?: Uint8Array;
+  /** Null: no trust list given; signatures are not checked and a valid DCC is `unknown`. */
+  trust: readonly TrustEntry[] | null;
+  nowMs: number;
+}
+
+const noStages = (): Stages => Object.fromEntries(STAGES.map((s) => [s, null])) as Stages;
+
+/**
+ * Any QR payload (or a PNG of one) → stages, payload, verdict: what `kiosk verify` prints. EU DCCs
+ * go through every verification stage; Vietnamese formats are parsed (identity only: the verdict is
+ * `unknown` until a status lookup, which this offline command does not make).
+ */
+export function inspect(input: InspectInput): Inspection {
+  let text = input.text ?? null;
+  let imageStage: boolean | null = null;
+  if (input.png !== undefined) {
+    try {
+      text = decodeQr(pngToGray8(input.png));
+    } catch {
+      text = null;
+    }
+    imageStage = text !== null;
+    if (text === null) {
+      return { format: 'unknown', text: null, stages: { ...noStages(), image: false }, payload: null, verdict: 'deny', reasons: ['unreadable'], problem: 'no QR code found in the image (or not a PNG)' };
+    }
+  }
+  const payloadText = (text ?? '').replace(/\r?\n$/, '');
+  if (payloadText.startsWith('HC1:')) {
+    const result = verifyDcc(payloadText, { trust: input.trust === null ? null : new TrustStore(input.trust), nowMs: input.nowMs });
+    return {
+      format: result.format,
+      text: input.png === undefined ? payloadText : text,
+      stages: { ...result.stages, image: imageStage },
+      payload: result.payload,
+      verdict: result.verdict,
+      reasons: result.reasons,
+      ...(result.verdict === 'allow' ? {} : { problem: result.problem ?? dccCredential(result).problem ?? 'not verified' }),
+    };
+  }
+  const credential = parsePayload(new TextEncoder().encode(payloadText));
+  const stages = { ...noStages(), image: imageStage };
+  // Not an HC1 certificate: the prefix stage failed only when nothing else recognised the text.
+  if (credential.format === 'unknown') stages.prefix = false;
+  const payload = credential.subject === null ? null : { subject: credential.subject, ...(credential.displayName ? { displayName: credential.displayName } : {}), ...(credential.facts ? { facts: credential.facts } : {}) };
+  return {
+    format: credential.format,
+    text: input.png === undefined ? payloadText : text,
+    stages,
+    payload,
+    verdict: credential.assurance === 'unreadable' ? 'deny' : 'unknown',
+    reasons: credential.assurance === 'unreadable' ? credential.reasons : ['status-unknown'],
+    ...(credential.problem ? { problem: credential.problem } : {}),
+  };
+}
+
+/**
+ * ISO-8601 as people and test data write it: `2021-05-20T10:00:00Z`, with 0-9 fraction digits,
+ * `+0200` or `+02:00` offsets, or no offset at all (read as UTC). Undefined when not a time.
+ */
+export function parseInstant(text: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2})?(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const [, date, hm = '00:00', sec = ':00', frac = '', zone = 'Z'] = m as unknown as [string, string, string?, string?, string?, string?];
+  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3).replace(':', '') || '00'}`;
+  const ms = Date.parse(`${date}T${hm}${sec}.${frac.padEnd(3, '0').slice(0, 3)}${offset}`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
