@@ -147,6 +147,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return { deviceId: device.id, venueId: device.venueId, serverTime: now() };
   });
 
+  // Decommissioning: the device (signing with its own key) retires its identity. Idempotent.
+  app.post('/v1/decommission', { preHandler: signed }, async (req) => {
+    const device = req.device as Device;
+    return { deviceId: device.id, revokedAt: store.revokeDevice(device.id) };
+  });
+
   app.post('/v1/status', { preHandler: signed }, async (req) => {
     const body = bodyOf(req, statusRequestSchema);
     return store.lookupStatus(body.subject);

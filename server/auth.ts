@@ -53,6 +53,8 @@ export class SignatureVerifier {
       isValid = false;
     }
     if (!isValid) throw new KioskError('unauthorized', 'signature does not verify');
+    // Checked after the signature: only the device itself learns it was decommissioned.
+    if (device.revokedAt !== undefined) throw new KioskError('forbidden', `device ${device.id} was decommissioned; provision it again with a new enrollment code`);
 
     const ts = Number(timestamp);
     const now = this.now();

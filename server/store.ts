@@ -26,15 +26,18 @@ import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 import { serverMigration0030 } from './migrations/0030-risk-list.ts';
 import { serverMigration0040 } from './migrations/0040-passages.ts';
 import { serverMigration0050 } from './migrations/0050-trust-list.ts';
+import { serverMigration0060 } from './migrations/0060-decommission.ts';
 import { ServerTrustList } from './trust-list.ts';
 
-export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030, serverMigration0040, serverMigration0050];
+export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [serverMigration0010, serverMigration0020, serverMigration0030, serverMigration0040, serverMigration0050, serverMigration0060];
 
 export interface Device {
   id: string;
   venueId: string;
   publicKey: string;
   riskKey: Buffer;
+  /** Set once the device was decommissioned. */
+  revokedAt?: number;
 }
 
 export interface Venue {
@@ -192,10 +195,16 @@ export class ServerStore {
   }
 
   device(id: string): Device | undefined {
-    const row = this.db.prepare('SELECT id, venue_id, public_key, risk_key FROM devices WHERE id = ?').get(id) as
-      | { id: string; venue_id: string; public_key: string; risk_key: Buffer }
+    const row = this.db.prepare('SELECT id, venue_id, public_key, risk_key, revoked_at FROM devices WHERE id = ?').get(id) as
+      | { id: string; venue_id: string; public_key: string; risk_key: Buffer; revoked_at: number | null }
       | undefined;
-    return row && { id: row.id, venueId: row.venue_id, publicKey: row.public_key, riskKey: row.risk_key };
+    return row && { id: row.id, venueId: row.venue_id, publicKey: row.public_key, riskKey: row.risk_key, ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }) };
+  }
+
+  /** Decommissions a device: from now on its signature is refused. Idempotent. */
+  revokeDevice(id: string): number {
+    this.db.prepare('UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(this.now(), id);
+    return (this.db.prepare('SELECT revoked_at FROM devices WHERE id = ?').get(id) as { revoked_at: number }).revoked_at;
   }
 
   /** Records a nonce; false when it was seen before (a replay). Expired nonces are pruned as we go. */

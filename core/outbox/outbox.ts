@@ -84,6 +84,7 @@ export class Outbox {
   private readonly insertStmt: Database.Statement;
   private readonly pendingStmt: Database.Statement;
   private readonly rangeStmt: Database.Statement;
+  private readonly periodStmt: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
 
   /** The offline risk list, kept in the same database. */
@@ -127,6 +128,19 @@ export class Outbox {
       FROM entries e JOIN boots b ON b.id = e.boot LEFT JOIN time_anchors a ON a.boot = e.boot`;
     this.pendingStmt = db.prepare(`${select} WHERE e.seq > ? ORDER BY e.seq LIMIT ?`);
     this.rangeStmt = db.prepare(`${select} WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`);
+    this.periodStmt = db.prepare(`${select} WHERE e.recorded_at >= ? AND e.recorded_at < ? ORDER BY e.seq`);
+  }
+
+  /**
+   * The venue's own records of a period (by the kiosk's recorded time), each as its wire entry plus
+   * whether the server has acknowledged it: `kiosk export`. Iterates, so a month of entries never
+   * sits in memory at once.
+   */
+  *entriesRecordedBetween(fromMs: number, toMs: number): Generator<{ entry: Record<string, unknown>; isUploaded: boolean }> {
+    const uploadedThrough = this.uploadedThrough();
+    for (const row of this.periodStmt.iterate(fromMs, toMs) as Iterable<JsonRow>) {
+      yield { entry: JSON.parse(row.json) as Record<string, unknown>, isUploaded: row.seq <= uploadedThrough };
+    }
   }
 
   static open(options: OutboxOptions): Outbox {

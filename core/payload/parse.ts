@@ -1,3 +1,4 @@
+import { ENROLL_PREFIX } from '../../common/enroll.ts';
 import type { Credential } from './types.ts';
 import { unreadable } from './types.ts';
 import { decodePayloadText, hasVietnameseDiacritics } from './text.ts';
@@ -35,6 +36,9 @@ function parseText(bytes: Uint8Array, verifyDcc: DccVerifier | undefined): Crede
   if (!decoded.ok) return unreadable(decoded.problem);
   const text = decoded.text;
 
+  if (text.startsWith(ENROLL_PREFIX)) {
+    return unreadable('an enrollment QR for technicians (`kiosk provision --scan`), not a personal QR', 'unknown', ['unknown-format']);
+  }
   if (text.startsWith('HC1:')) {
     return verifyDcc ? verifyDcc(text) : unreadable('EU DCC: this kiosk has no certificate verifier (no trust list loaded)', 'eu-dcc', ['signature-unknown-key']);
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { systemClock } from '../../common/clock.ts';
 import { configSchema, type KioskConfigInput } from '../../common/config.ts';
@@ -26,8 +26,12 @@ export interface ProvisionResult {
   venue: EnrollResponse['venue'];
   configPath: string;
   keyFile: string;
+  /** This identity's outbox: each identity has its own, so sequence numbers start at 1 for the server. */
+  storePath: string;
   /** Set when a new config file was created with defaults the technician should review. */
   isNewConfig: boolean;
+  /** The identity this one replaced, its files wiped; `lostEntries` > 0 only with --force. */
+  replaced?: { deviceId: string; lostEntries: number; wiped: string[] };
 }
 
 /**
@@ -38,7 +42,14 @@ export interface ProvisionResult {
 export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
   const configPath = resolve(options.configPath);
   const base = existingConfig(configPath);
-  if (base.device && !options.isForced) refuseIfPending(base, configPath);
+  const previous = base.device ? pendingOf(base) : undefined;
+  if (previous && previous.pending > 0 && !options.isForced) {
+    throw new KioskError(
+      'config-invalid',
+      `${configPath} belongs to device ${base.device?.id ?? '?'} with ${describePending(previous)}; ` +
+        'let `kiosk run` upload them first, or pass --force to re-provision anyway (those entries will never reach the server); nothing was changed',
+    );
+  }
 
   const { privateKeyPem, publicKeyRaw } = generateDeviceKey();
   const http = new HttpClient({ baseUrl: options.serverUrl, clock: systemClock });
@@ -55,8 +66,12 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
   }
   const enrolled = outcome.value;
 
-  const keyFile = join(dirname(configPath), `device-key.${enrolled.deviceId}.pem`);
-  writeFileAtomic(keyFile, privateKeyPem, 0o600);
+  // Files of the new identity carry its id: nothing of the old one is overwritten, and a power cut
+  // before the config rename leaves the old identity working.
+  const dir = dirname(configPath);
+  const keyFile = join(dir, `device-key.${enrolled.deviceId}.pem`);
+  const storeDir = base.storePath ? dirname(base.storePath) : dir;
+  const storePath = join(storeDir, `outbox.${enrolled.deviceId}.db`);
   const next: KioskConfigInput = {
     ...base.input,
     server: { ...(base.input.server ?? {}), url: options.serverUrl, publicKey: enrolled.serverPublicKey },
@@ -68,29 +83,80 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
       riskListKey: enrolled.riskListKey,
     },
     venue: { ...(base.input.venue ?? {}), kind: enrolled.venue.kind, name: enrolled.venue.name },
+    store: { ...(base.input.store ?? {}), path: storeDir === dir ? basename(storePath) : storePath },
   };
   // Validate before writing: a config we produce must load.
   const check = configSchema.safeParse(next);
   if (!check.success) throw new KioskError('config-invalid', `refusing to write an invalid config: ${check.error.message}`);
-  writeFileAtomic(configPath, `${JSON.stringify(next, null, 2)}\n`);
+  writeFileAtomic(keyFile, privateKeyPem, 0o600);
+  try {
+    writeFileAtomic(configPath, `${JSON.stringify(next, null, 2)}\n`);
+  } catch (err) {
+    rmSync(keyFile, { force: true });
+    throw err;
+  }
+  // The new identity is in place: only now do the old key and records go.
+  const replaced = base.device && previous ? { deviceId: base.device.id, lostEntries: previous.pending, wiped: wipeIdentity(base, keyFile, storePath) } : undefined;
   return {
     deviceId: enrolled.deviceId,
     venueId: enrolled.venueId,
     venue: enrolled.venue,
     configPath,
     keyFile,
+    storePath,
     isNewConfig: base.isNew,
+    ...(replaced ? { replaced } : {}),
   };
 }
 
-interface BaseConfig {
+export interface PendingSummary {
+  pending: number;
+  oldestPendingAt: number | null;
+  lastSeq: number;
+}
+
+export function describePending(p: PendingSummary): string {
+  if (p.pending === 0) return 'no entries waiting for upload';
+  const since = p.oldestPendingAt === null ? '' : ` (recorded since ${new Date(p.oldestPendingAt).toISOString()})`;
+  return `${p.pending} entries not yet uploaded${since}`;
+}
+
+/** What the outbox of a configured identity still holds for the server. */
+export function pendingOf(base: { storePath: string | undefined }): PendingSummary {
+  if (!base.storePath || !existsSync(base.storePath)) return { pending: 0, oldestPendingAt: null, lastSeq: 0 };
+  const outbox = Outbox.open({ path: base.storePath, bootId: 'provision', nowMs: Date.now });
+  try {
+    const stats = outbox.stats();
+    return { pending: stats.pending, oldestPendingAt: stats.oldestPendingAt, lastSeq: stats.lastSeq };
+  } finally {
+    outbox.close();
+  }
+}
+
+/** Deletes an identity's key and outbox (with its WAL files), except the files named in `keep`. */
+export function wipeIdentity(base: { input: KioskConfigInput; storePath: string | undefined; configDir: string }, ...keep: string[]): string[] {
+  const files: string[] = [];
+  const keyFile = base.input.device?.keyFile;
+  if (keyFile) files.push(resolve(base.configDir, keyFile));
+  if (base.storePath) files.push(base.storePath, `${base.storePath}-wal`, `${base.storePath}-shm`);
+  const wiped: string[] = [];
+  for (const f of files) {
+    if (keep.includes(f) || !existsSync(f)) continue;
+    rmSync(f, { force: true });
+    wiped.push(f);
+  }
+  return wiped;
+}
+
+export interface BaseConfig {
   input: KioskConfigInput;
   device: KioskConfigInput['device'];
   storePath: string | undefined;
+  configDir: string;
   isNew: boolean;
 }
 
-function existingConfig(configPath: string): BaseConfig {
+export function existingConfig(configPath: string): BaseConfig {
   if (!existsSync(configPath)) {
     // A new kiosk: sensible defaults the technician reviews (scanner and gate kinds).
     const input: KioskConfigInput = {
@@ -98,7 +164,7 @@ function existingConfig(configPath: string): BaseConfig {
       scanner: { kind: 'stdin' },
       gate: { kind: 'fake' },
     };
-    return { input, device: undefined, storePath: join(dirname(configPath), 'kiosk.db'), isNew: true };
+    return { input, device: undefined, storePath: undefined, configDir: dirname(configPath), isNew: true };
   }
   const loaded = readConfigFile(configPath);
   if (!loaded.ok) {
@@ -108,22 +174,5 @@ function existingConfig(configPath: string): BaseConfig {
     });
   }
   const input = JSON.parse(readFileSync(configPath, 'utf8')) as KioskConfigInput;
-  return { input, device: input.device, storePath: loaded.config.store.path, isNew: false };
-}
-
-function refuseIfPending(base: BaseConfig, configPath: string): void {
-  if (!base.storePath || !existsSync(base.storePath)) return;
-  const outbox = Outbox.open({ path: base.storePath, bootId: 'provision', nowMs: Date.now });
-  try {
-    const { pending } = outbox.stats();
-    if (pending > 0) {
-      throw new KioskError(
-        'config-invalid',
-        `${configPath} belongs to device ${base.device?.id ?? '?'} with ${pending} entries not yet uploaded; ` +
-          'let `kiosk run` upload them first, or pass --force to re-provision anyway (those entries will never reach the server)',
-      );
-    }
-  } finally {
-    outbox.close();
-  }
+  return { input, device: input.device, storePath: loaded.config.store.path, configDir: dirname(configPath), isNew: false };
 }

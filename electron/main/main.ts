@@ -8,6 +8,7 @@ import { CORE_V8_FLAGS, Supervisor, type CoreProcessHandle } from '../../core/ru
 import { createSafeStateOutputs } from '../../drivers/create.ts';
 import { restoreOutputs } from '../../core/runtime/safe-state.ts';
 import { registerIpc } from './ipc.ts';
+import { createRendererRecovery, Heartbeat, startSystemdWatchdog } from './lifecycle.ts';
 import { registerAppScheme, serveBundle } from './protocol.ts';
 import { APP_ORIGIN, createKioskWindow } from './windows.ts';
 
@@ -24,7 +25,7 @@ Menu.setApplicationMenu(null);
 if (!app.requestSingleInstanceLock()) app.exit(0);
 
 let window: BrowserWindow | undefined;
-let lastHeartbeatMs = performance.now();
+const heartbeat = new Heartbeat();
 const windows = (): WebContents[] => (window && !window.isDestroyed() ? [window.webContents] : []);
 
 const supervisor = new Supervisor({
@@ -58,9 +59,7 @@ void app.whenReady().then(() => {
     {
       getStatus: () => supervisor.status(),
       submitScan: (scan) => supervisor.submitScan(scan),
-      heartbeat: () => {
-        lastHeartbeatMs = performance.now();
-      },
+      heartbeat: () => heartbeat.beat(),
     },
     windows,
   );
@@ -72,36 +71,25 @@ void app.whenReady().then(() => {
   });
   void window.loadURL(`${APP_ORIGIN}/guard/index.html`);
   window.webContents.once('did-finish-load', () => notifySystemd('READY=1'));
-  startWatchdog();
+  // systemd's WatchdogSec: a hung UI or a dead core stops the pings, and systemd restarts us.
+  const usec = Number(process.env.WATCHDOG_USEC ?? 0);
+  startSystemdWatchdog({ usec, isHealthy: () => heartbeat.isFresh(usec / 1000) && supervisor.isCoreRunning, notify: notifySystemd });
 });
 
-let renderFailures: number[] = [];
-app.on('render-process-gone', (_event, contents, details) => {
-  log.error({ reason: details.reason }, 'renderer gone');
-  const now = Date.now();
-  renderFailures = [...renderFailures.filter((t) => now - t < 60_000), now];
-  // Three crashes in a minute: let systemd restart everything rather than loop here.
-  if (renderFailures.length >= 3) app.exit(1);
-  else contents.reload();
+const recoverRenderer = createRendererRecovery({
+  exit: (code) => app.exit(code),
+  onGone: (reason, failures) => log.error({ reason, failures }, 'renderer gone'),
 });
+app.on('render-process-gone', (_event, contents, details) => recoverRenderer(contents, details));
 app.on('child-process-gone', (_event, details) => log.error({ type: details.type, reason: details.reason, name: details.name }, 'child process gone'));
 app.on('window-all-closed', () => {
   void supervisor.stop().then(() => app.quit());
 });
 
 /**
- * systemd's WatchdogSec: ping only while the renderer heartbeats and the core runs, so a hung UI
- * or a dead core leads to a restart. Node has no datagram-socket API for NOTIFY_SOCKET, hence
- * `systemd-notify` (NotifyAccess=all in the unit).
+ * Node has no datagram-socket API for NOTIFY_SOCKET, hence `systemd-notify` (NotifyAccess=all in
+ * the unit, since under cage this process is not the one systemd forked).
  */
-function startWatchdog(): void {
-  const usec = Number(process.env.WATCHDOG_USEC ?? 0);
-  if (!usec) return;
-  setInterval(() => {
-    if (performance.now() - lastHeartbeatMs < usec / 1000 && supervisor.isCoreRunning) notifySystemd('WATCHDOG=1');
-  }, Math.max(1000, usec / 2000));
-}
-
 function notifySystemd(state: string): void {
   if (!process.env.NOTIFY_SOCKET) return;
   execFile('systemd-notify', [state], (err) => {

@@ -8,7 +8,7 @@ vi.mock('electron', async () => {
   return fake(rec.current);
 });
 
-const { createKioskWindow, isAppUrl, isPermissionAllowed, kioskWindowOptions } = await import('./windows.ts');
+const { createKioskWindow, isAppUrl, isPermissionAllowed } = await import('./windows.ts');
 
 describe('kiosk window hardening', () => {
   beforeEach(() => {
@@ -29,6 +29,7 @@ describe('kiosk window hardening', () => {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
       // Packaged: no DevTools, even with the technician flag.
       devTools: false,
       preload: '/opt/kiosk/preload.cjs',
@@ -36,8 +37,13 @@ describe('kiosk window hardening', () => {
   });
 
   it('allows DevTools only in an unpackaged run with the technician flag', () => {
-    expect(kioskWindowOptions({ isPackaged: false, allowDevTools: true, preloadPath: 'p' }).webPreferences?.devTools).toBe(true);
-    expect(kioskWindowOptions({ isPackaged: false, allowDevTools: false, preloadPath: 'p' }).webPreferences?.devTools).toBe(false);
+    const devTools = (flags: { isPackaged: boolean; allowDevTools: boolean }) => {
+      createKioskWindow({ ...flags, preloadPath: 'p' });
+      return (rec.current.windowOptions.at(-1) as { webPreferences: { devTools: boolean } }).webPreferences.devTools;
+    };
+    expect(devTools({ isPackaged: false, allowDevTools: true })).toBe(true);
+    expect(devTools({ isPackaged: false, allowDevTools: false })).toBe(false);
+    expect(devTools({ isPackaged: true, allowDevTools: true })).toBe(false);
   });
 
   it('cancels navigation away from the bundle and keeps navigation inside it', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dccCredential } from '../../core/dcc/credential.ts';
-import { parseInstant } from '../../core/dcc/inspect.ts';
+import { parseInstant } from '../../common/time.ts';
 import { TrustStore } from '../../core/dcc/trust.ts';
 import { verifyDcc } from '../../core/dcc/verify.ts';
 import { DCC_TESTDATA, loadVectors } from '../conformance/dcc-vectors.ts';

@@ -158,6 +158,7 @@ function storageChecks(config: KioskConfig): Check[] {
     const outbox = Outbox.open({ path: config.store.path, bootId: 'doctor', nowMs: Date.now });
     const stats = outbox.stats();
     const risk = outbox.riskList.state();
+    const trust = outbox.trustList.state();
     outbox.close();
     const ageH = stats.oldestPendingAt === null ? 0 : (Date.now() - stats.oldestPendingAt) / 3600_000;
     checks.push(
@@ -174,6 +175,18 @@ function storageChecks(config: KioskConfig): Check[] {
         : riskAgeH > 24
           ? fail('risk list', `${risk.size} entries, ${riskAgeH.toFixed(1)} h old`, 'offline decisions use stale data: check `server` above')
           : pass('risk list', `${risk.size} entries, ${(riskAgeH * 60).toFixed(0)} min old`),
+    );
+    // EU DCC keys: a week-old list still verifies travellers, but revoked signers go unnoticed.
+    const trustAgeD = trust.syncedAt === null ? undefined : (Date.now() - trust.syncedAt) / 86_400_000;
+    const localTrust = config.dcc.trustFile ? ` plus ${config.dcc.trustFile}` : '';
+    checks.push(
+      trustAgeD === undefined
+        ? config.dcc.trustFile
+          ? pass('certificate keys', `local trust file ${config.dcc.trustFile} only (never synced)`)
+          : warn('certificate keys', 'never synced: EU DCCs are denied as unverifiable', 'it syncs after provisioning when the server is reachable (kiosk server trust import on the server)')
+        : trustAgeD > 7
+          ? fail('certificate keys', `${trust.size} signers, ${trustAgeD.toFixed(1)} days old${localTrust}`, 'revoked signers go unnoticed: check `server` above')
+          : pass('certificate keys', `${trust.size} signers, version ${trust.version}, ${trustAgeD < 1 ? `${(trustAgeD * 24).toFixed(1)} h` : `${trustAgeD.toFixed(1)} days`} old${localTrust}`),
     );
   } catch (err) {
     checks.push(fail('outbox', message(err), 'the database is damaged or locked; see docs/deploy.md'));

@@ -59,16 +59,43 @@ program
 
 program
   .command('provision')
-  .description('enroll this kiosk with a one-time code and write its key and config')
-  .requiredOption('--server <url>', 'tracing server base URL')
-  .requiredOption('--code <code>', 'one-time enrollment code')
+  .description('enroll this kiosk with a one-time code (or by scanning the enrollment QR) and write its key and config')
+  .option('--server <url>', 'tracing server base URL')
+  .option('--code <code>', 'one-time enrollment code')
+  .option('--scan', "read the enrollment QR (KIOSK-ENROLL:…) from the config's scanner instead of --server/--code")
+  .addOption(new Option('--timeout <s>', 'with --scan: give up after this many seconds').argParser(int('--timeout', 1, 3600)).default(300))
   .requiredOption('--config <file>', 'config file to create or update')
   .option('--name <name>', 'a name for this device (e.g. "Cổng chính")')
-  .option('--force', 're-provision although entries of the old identity are not uploaded (they are lost)')
+  .option('--force', 're-provision although entries of the old identity are not uploaded (they are lost: the command says how many)')
   .option('--json', 'print the result as JSON')
-  .action(async (o: { server: string; code: string; config: string; name?: string; force?: boolean; json?: boolean }) => {
+  .action(async (o: { server?: string; code?: string; scan?: boolean; timeout: number; config: string; name?: string; force?: boolean; json?: boolean }) => {
     const { provisionCommand } = await import('./provision.ts');
     await provisionCommand(o);
+  });
+
+program
+  .command('decommission')
+  .description("retire this kiosk: upload what is pending, revoke its identity at the server, wipe its key and records")
+  .requiredOption('--config <file>', 'kiosk config file')
+  .option('--force', 'wipe even though entries are not uploaded or the server is unreachable (the command says what is lost)')
+  .addOption(new Option('--timeout <s>', 'how long to try uploading pending entries').argParser(int('--timeout', 1, 3600)).default(60))
+  .option('--json', 'print the result as JSON')
+  .action(async (o: { config: string; force?: boolean; timeout: number; json?: boolean }) => {
+    const { decommissionCommand } = await import('./decommission.ts');
+    await decommissionCommand(o);
+  });
+
+program
+  .command('export')
+  .description("the venue's own records on this kiosk, for a period, as CSV or JSON")
+  .requiredOption('--config <file>', 'kiosk config file')
+  .requiredOption('--from <iso>', 'start (inclusive), e.g. 2021-09-01 or 2021-09-01T07:00:00+07:00')
+  .requiredOption('--to <iso>', 'end (exclusive)')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+  .option('--out <file>', 'write to this file instead of standard output')
+  .action(async (o: { config: string; from: string; to: string; format: 'csv' | 'json'; out?: string }) => {
+    const { exportCommand } = await import('./export.ts');
+    await exportCommand(o);
   });
 
 program
@@ -136,10 +163,12 @@ venue
   .addOption(new Option('--kind <kind>', 'venue kind').choices(VENUE_KINDS).makeOptionMandatory())
   .requiredOption('--db <file>', 'SQLite database file')
   .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
+  .option('--url <url>', 'the server URL kiosks will use: adds "enrollmentQr" (KIOSK-ENROLL:…) to the output')
+  .option('--qr <file.png>', 'with --url: also write the enrollment QR as a PNG to print')
   .option('--json', 'print {"venueId","enrollmentCode","expiresAt"}')
-  .action(async (o: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number }) => {
+  .action(async (o: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
     const { venueAdd } = await import('./server.ts');
-    venueAdd(o);
+    await venueAdd(o);
   });
 venue
   .command('code')
@@ -147,10 +176,12 @@ venue
   .requiredOption('--venue <id>', 'venue id')
   .requiredOption('--db <file>', 'SQLite database file')
   .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
+  .option('--url <url>', 'the server URL kiosks will use: adds "enrollmentQr" (KIOSK-ENROLL:…) to the output')
+  .option('--qr <file.png>', 'with --url: also write the enrollment QR as a PNG to print')
   .option('--json', 'print JSON')
-  .action(async (o: { venue: string; db: string; json?: boolean; codeTtlHours: number }) => {
+  .action(async (o: { venue: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
     const { venueCode } = await import('./server.ts');
-    venueCode(o);
+    await venueCode(o);
   });
 
 server

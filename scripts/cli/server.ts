@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import QRCode from 'qrcode';
+import { formatEnrollmentQr, parseEnrollmentQr } from '../../common/enroll.ts';
 import { z } from 'zod';
 import { readTrustFile } from '../../core/dcc/trust-list.ts';
 import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: 'json' };
@@ -37,26 +39,43 @@ export async function serverStart(options: { port: number; db: string; host: str
   process.once('SIGTERM', () => void stop());
 }
 
-export function venueAdd(options: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number }): void {
+/** The enrollment QR text (and PNG) when the kiosks' server URL is known. */
+async function enrollmentQr(code: string, options: { url?: string; qr?: string }): Promise<string | undefined> {
+  if (options.qr && !options.url) throw new KioskError('bad-request', '--qr needs --url (the server address the kiosk will use)');
+  if (!options.url) return undefined;
+  const text = formatEnrollmentQr({ code, serverUrl: options.url.replace(/\/+$/, '') });
+  if (!parseEnrollmentQr(text)) throw new KioskError('bad-request', `--url ${options.url} is not an http(s) URL a kiosk can reach`);
+  if (options.qr) await QRCode.toFile(options.qr, text, { errorCorrectionLevel: 'M', margin: 4, scale: 8 });
+  return text;
+}
+
+export async function venueAdd(options: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
   if (!(VENUE_KINDS as readonly string[]).includes(options.kind)) {
     fail(new KioskError('bad-request', `--kind must be one of ${VENUE_KINDS.join(', ')}`));
   }
   const store = new ServerStore(options.db);
   try {
     const created = store.createVenue(options.name, options.kind as VenueKind, options.codeTtlHours * 3600_000);
-    if (options.json) printJson(created);
-    else process.stdout.write(`venue ${created.venueId} created; enrollment code ${created.enrollmentCode} (valid until ${new Date(created.expiresAt).toISOString()})\n`);
+    const qrText = await enrollmentQr(created.enrollmentCode, options);
+    if (options.json) printJson({ ...created, ...(qrText ? { enrollmentQr: qrText } : {}) });
+    else {
+      process.stdout.write(`venue ${created.venueId} created; enrollment code ${created.enrollmentCode} (valid until ${new Date(created.expiresAt).toISOString()})\n`);
+      if (qrText) process.stdout.write(`enrollment QR: ${qrText}${options.qr ? ` (written to ${options.qr})` : ''}\n`);
+    }
+  } catch (err) {
+    fail(err);
   } finally {
     store.close();
   }
 }
 
-export function venueCode(options: { venue: string; db: string; json?: boolean; codeTtlHours: number }): void {
+export async function venueCode(options: { venue: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
   const store = new ServerStore(options.db);
   try {
     const issued = store.issueEnrollmentCode(options.venue, options.codeTtlHours * 3600_000);
-    if (options.json) printJson({ venueId: options.venue, enrollmentCode: issued.code, expiresAt: issued.expiresAt });
-    else process.stdout.write(`enrollment code ${issued.code} for ${options.venue}\n`);
+    const qrText = await enrollmentQr(issued.code, options);
+    if (options.json) printJson({ venueId: options.venue, enrollmentCode: issued.code, expiresAt: issued.expiresAt, ...(qrText ? { enrollmentQr: qrText } : {}) });
+    else process.stdout.write(`enrollment code ${issued.code} for ${options.venue}${qrText ? `\nenrollment QR: ${qrText}` : ''}\n`);
   } catch (err) {
     fail(err);
   } finally {

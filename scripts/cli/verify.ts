@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { KioskError } from '../../common/errors.ts';
 import { readTrustFile } from '../../core/dcc/trust-list.ts';
-import { inspect, parseInstant } from '../../core/dcc/inspect.ts';
+import { inspect } from '../../core/dcc/inspect.ts';
+import { parseInstant } from '../../common/time.ts';
 import { MAX_PAYLOAD_BYTES } from '../../core/payload/text.ts';
 import { fail, printJson } from './output.ts';
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inspect, parseInstant, type Inspection } from '../../core/dcc/inspect.ts';
+import { inspect, type Inspection } from '../../core/dcc/inspect.ts';
+import { parseInstant } from '../../common/time.ts';
 import { checkVector, DCC_TESTDATA, loadKnownIssues, loadVectors, summarize, type CheckResult, type Runner } from '../../scripts/conformance/dcc-vectors.ts';
 
 const inProcess: Runner = async (i) =>
