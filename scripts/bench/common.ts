@@ -5,6 +5,7 @@ export interface Distribution {
   n: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -18,6 +19,7 @@ export function distribution(values: readonly number[]): Distribution {
     n: sorted.length,
     p50: r(at(50)),
     p90: r(at(90)),
+    p95: r(at(95)),
     p99: r(at(99)),
     max: r(sorted.at(-1) ?? 0),
     mean: r(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)),

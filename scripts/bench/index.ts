@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machine, type Figures, type Suite } from './common.ts';
+import { cameraSuite } from './camera.ts';
 import { dccSuite } from './dcc.ts';
 import { framingSuite } from './framing.ts';
 import { pipelineSuite } from './pipeline.ts';
@@ -12,7 +13,7 @@ import { uploadSuite } from './upload.ts';
  * `npm run bench [-- --json FILE] [-- --only a,b]`: every figure of docs/benchmarks.md, measured in
  * one run on this machine. Human-readable progress on stderr; `--json` writes all figures.
  */
-const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite];
+const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite];
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
 const only = values.only?.split(',');

@@ -120,6 +120,14 @@ program
   });
 
 program
+  .command('decode-frames <dir>')
+  .description('run the camera decoder over the PGM frames of DIR (or DIR/frames.json): one JSON line per frame {"file","text","ms"}')
+  .action(async (dir: string) => {
+    const { decodeFramesCommand } = await import('./decode-frames.ts');
+    await decodeFramesCommand(dir);
+  });
+
+program
   .command('verify')
   .description('check one QR payload offline (standard input, or the QR in a PNG): format, EU DCC stages, verdict')
   .option('--json', 'print {"format","text","stages","payload","verdict","reasons"}')
