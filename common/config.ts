@@ -293,6 +293,30 @@ export const configSchema = z.strictObject({
       clockSkewMs: z.number().int().min(0).max(86_400_000).default(300_000),
     })
     .prefault({}),
+  /** A camera as the scanner (or beside one): read in the guard screen's Web Worker. */
+  camera: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Part of the camera's label to pick one of several (e.g. "HD Pro Webcam"); default: the first. */
+      label: z.string().min(1).optional(),
+      width: z.number().int().min(320).max(1920).default(1280),
+      height: z.number().int().min(240).max(1080).default(720),
+      /** Frames offered to the decoder per second; frames arriving while it is busy are dropped. */
+      fps: z.number().int().min(1).max(60).default(10),
+    })
+    .prefault({}),
+  /** The guard and technician screens. */
+  ui: z
+    .strictObject({
+      locale: z.enum(['vi', 'en']).default('vi'),
+      /** How long a verdict stays on screen before "ready" returns. */
+      resultMs: z.number().int().min(500).max(30_000).default(3000),
+      /** A distinct sound per verdict (Web Audio). */
+      sounds: z.boolean().default(true),
+      /** scrypt hash of the technician PIN (`kiosk keys pin`); without one the technician screen stays locked. */
+      technicianPinHash: z.string().regex(/^scrypt\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/).optional(),
+    })
+    .prefault({}),
   /** The same payload read again within this window is one scan. */
   duplicateWindowMs: z.number().int().min(0).max(60_000).default(2000),
 }).superRefine((config, ctx) => {

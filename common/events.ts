@@ -124,6 +124,12 @@ const trustListEvent = z.object({
   syncedAt: z.number().nullable(),
 });
 
+/** Browser mode is up: the guard screen's address (with the bridge token). */
+const uiEvent = z.object({
+  type: z.literal('ui'),
+  url: z.string(),
+});
+
 const stoppedEvent = z.object({
   type: z.literal('stopped'),
   reason: z.string(),
@@ -144,6 +150,7 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   storageEvent,
   riskListEvent,
   trustListEvent,
+  uiEvent,
   passageEvent,
   stoppedEvent,
 ]);

@@ -44,10 +44,12 @@ export function buildOptions(outdir = join(root, 'dist')): Record<'main' | 'prel
     },
     renderer: {
       ...common,
-      entryPoints: { 'guard/guard': join(root, 'renderer/guard/guard.ts') },
+      entryPoints: { 'guard/guard': join(root, 'renderer/guard/guard.ts'), 'camera/worker': join(root, 'renderer/camera/worker.ts') },
       outdir: join(outdir, 'renderer'),
       platform: 'browser',
       format: 'esm',
+      // ZBar's WebAssembly inlined in the worker bundle: no separate asset to serve or to find.
+      conditions: ['zbar-inlined'],
     },
   };
 }
@@ -56,8 +58,18 @@ export async function buildAll(outdir = join(root, 'dist')): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const options = buildOptions(outdir);
   await Promise.all([build(options.main), build(options.preload), build(options.renderer), build(options.cli)]);
-  mkdirSync(join(outdir, 'renderer', 'guard'), { recursive: true });
-  for (const file of ['index.html', 'guard.css']) cpSync(join(root, 'renderer/guard', file), join(outdir, 'renderer/guard', file));
+  copyRendererAssets(join(outdir, 'renderer'));
+}
+
+/** The renderer alone (browser mode from sources: `kiosk run --ui-port`). */
+export async function buildRenderer(outdir: string): Promise<void> {
+  await build({ ...buildOptions(join(outdir, '..')).renderer, outdir });
+  copyRendererAssets(outdir);
+}
+
+function copyRendererAssets(rendererDir: string): void {
+  mkdirSync(join(rendererDir, 'guard'), { recursive: true });
+  for (const file of ['index.html', 'guard.css']) cpSync(join(root, 'renderer/guard', file), join(rendererDir, 'guard', file));
 }
 
 if (import.meta.main) {

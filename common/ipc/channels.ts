@@ -8,5 +8,6 @@ export const CHANNELS = {
   getStatus: 'kiosk:status:get',
   submitScan: 'kiosk:scan:submit',
   heartbeat: 'kiosk:health:heartbeat',
+  technician: 'kiosk:technician:request',
   event: 'kiosk:event:push',
 } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KioskEvent } from '../events.ts';
+import { kioskEventSchema, type KioskEvent } from '../events.ts';
 import type { Result } from '../result.ts';
 
 /**
@@ -16,7 +16,17 @@ export interface KioskApi {
   submitScan(scan: SubmittedScan): Promise<Result<null>>;
   /** Renderer liveness for the watchdog: the main process pings systemd only while these arrive. */
   heartbeat(): void;
+  /** The technician screen: every request carries the PIN; five wrong ones lock it for five minutes. */
+  technician(request: TechnicianRequest): Promise<Result<TechnicianReply>>;
 }
+
+export const TECHNICIAN_ACTIONS = ['info', 'gate-test'] as const;
+
+export const technicianRequestSchema = z.strictObject({
+  pin: z.string().regex(/^\d{4,12}$/, 'the PIN is 4-12 digits'),
+  action: z.enum(TECHNICIAN_ACTIONS),
+});
+export type TechnicianRequest = z.infer<typeof technicianRequestSchema>;
 
 export const SUBMIT_SOURCES = ['camera', 'keyboard'] as const;
 
@@ -42,7 +52,18 @@ export const kioskStatusSchema = z.object({
   /** How long a verdict stays on screen before the idle screen returns. */
   resultMs: z.number().int().positive(),
   locale: z.enum(['vi', 'en']),
+  /** Camera scanning: off, or the capture size and frame rate the screen asks for. */
+  camera: z.object({ enabled: z.boolean(), label: z.string().optional(), width: z.number().int(), height: z.number().int(), fps: z.number().int() }).optional(),
+  sounds: z.boolean().optional(),
 });
 export type KioskStatus = z.infer<typeof kioskStatusSchema>;
+
+export const technicianReplySchema = z.object({
+  status: kioskStatusSchema.nullable(),
+  /** The latest events, newest last: the technician's log tail. */
+  recent: z.array(kioskEventSchema).max(100),
+  message: z.string().optional(),
+});
+export type TechnicianReply = z.infer<typeof technicianReplySchema>;
 
 export { CHANNELS, CHANNEL_PREFIX } from './channels.ts';

@@ -10,6 +10,7 @@ export const toCoreSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('scan'), scan: submittedScanSchema }),
   z.object({ type: z.literal('status'), requestId: z.number().int() }),
   z.object({ type: z.literal('shutdown') }),
+  z.object({ type: z.literal('selfTest'), what: z.literal('gate') }),
 ]);
 export type ToCore = z.infer<typeof toCoreSchema>;
 

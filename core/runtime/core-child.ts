@@ -89,16 +89,21 @@ export async function runCoreChild(options: CoreChildOptions): Promise<void> {
           status: tracker.snapshot({
             deviceId: config.device?.id ?? null,
             venueId: config.device?.venueId ?? null,
-            venueName: null,
+            venueName: config.venue.name ?? null,
             direction: config.device?.direction ?? 'in',
             outboxPending: stats.pending,
             oldestPendingAt: stats.oldestPendingAt,
-            resultMs: 3000,
-            locale: 'vi',
+            resultMs: config.ui.resultMs,
+            locale: config.ui.locale,
+            camera: { enabled: config.camera.enabled, width: config.camera.width, height: config.camera.height, fps: config.camera.fps, ...(config.camera.label ? { label: config.camera.label } : {}) },
+            sounds: config.ui.sounds,
           }),
         });
         break;
       }
+      case 'selfTest':
+        void running.gateTest();
+        break;
       case 'shutdown':
         clearInterval(alive);
         void running.stop('shutdown').then(() => process.exit(0));

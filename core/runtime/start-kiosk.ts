@@ -40,6 +40,8 @@ export interface RunningKiosk {
   trustSync: TrustListSync | undefined;
   trustList: TrustListHolder;
   drivers: DriverSet;
+  /** Technician self-test: one gate pulse with the "allow" lamps and sound, no entry recorded. */
+  gateTest(): Promise<void>;
   /** Stops scanning, finishes queued scans, drives outputs safe, stops uploading, closes the store. */
   stop(reason?: string): Promise<void>;
 }
@@ -258,6 +260,9 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     trustSync,
     trustList,
     drivers,
+    async gateTest() {
+      await actuator.act('allow', 'self-test');
+    },
     stop(reason = 'stopped') {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);

@@ -83,6 +83,13 @@ export class Supervisor {
     return true;
   }
 
+  /** Asks the core to click the gate (technician self-test); false when no core runs. */
+  gateTest(): boolean {
+    if (!this.child) return false;
+    this.child.send({ type: 'selfTest', what: 'gate' });
+    return true;
+  }
+
   /** Asks the core for a status snapshot; undefined if it does not answer in time. */
   status(timeoutMs = 1000): Promise<KioskStatus | undefined> {
     const child = this.child;

@@ -11,7 +11,12 @@ const { registerIpc } = await import('./ipc.ts');
 function setup() {
   const rec = makeRecorded();
   const electron = fakeElectron(rec);
-  const handlers = { getStatus: vi.fn(async () => undefined), submitScan: vi.fn(() => true), heartbeat: vi.fn() };
+  const handlers = {
+    getStatus: vi.fn(async () => undefined),
+    submitScan: vi.fn(() => true),
+    heartbeat: vi.fn(),
+    technician: vi.fn(async () => ({ ok: true as const, value: { status: null, recent: [] } })),
+  };
   const ourContents = { id: 7 } as unknown as Electron.WebContents;
   registerIpc(electron.ipcMain as unknown as Electron.IpcMain, handlers, () => [ourContents]);
   const event = (senderId: number, url: string, isSubFrame = false) => ({ sender: { id: senderId }, senderFrame: { url, parent: isSubFrame ? {} : null } });
@@ -55,5 +60,15 @@ describe('IPC handlers', () => {
     rec.ipcListeners[CHANNELS.heartbeat]!(event(9, 'app://kiosk/'));
     rec.ipcListeners[CHANNELS.heartbeat]!(event(7, 'app://kiosk/guard/index.html'));
     expect(handlers.heartbeat).toHaveBeenCalledTimes(1);
+  });
+
+  it('passes a technician request only from our window and only well-formed', async () => {
+    const { rec, handlers, event } = setup();
+    const ours = event(7, 'app://kiosk/guard/index.html');
+    expect(await rec.ipcHandlers[CHANNELS.technician]!(ours, { pin: '123456', action: 'info' })).toMatchObject({ ok: true });
+    expect(await rec.ipcHandlers[CHANNELS.technician]!(event(7, 'https://evil.example/'), { pin: '123456', action: 'info' })).toMatchObject({ error: { code: 'forbidden' } });
+    expect(await rec.ipcHandlers[CHANNELS.technician]!(ours, { pin: '12', action: 'info' })).toMatchObject({ error: { code: 'bad-request' } });
+    expect(await rec.ipcHandlers[CHANNELS.technician]!(ours, { pin: '123456', action: 'shell' })).toMatchObject({ error: { code: 'bad-request' } });
+    expect(handlers.technician).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
-import { CHANNELS, CHANNEL_PREFIX, submittedScanSchema, type KioskStatus } from '../../common/ipc/contract.ts';
+import { CHANNELS, CHANNEL_PREFIX, submittedScanSchema, technicianRequestSchema, type KioskStatus, type TechnicianReply, type TechnicianRequest } from '../../common/ipc/contract.ts';
 import { fail, ok, type Result } from '../../common/result.ts';
 import { isAppUrl } from './windows.ts';
 
@@ -7,6 +7,7 @@ export interface IpcHandlers {
   getStatus(): Promise<KioskStatus | undefined>;
   submitScan(scan: { text: string; source: 'camera' | 'keyboard' }): boolean;
   heartbeat(): void;
+  technician(request: TechnicianRequest): Promise<Result<TechnicianReply>>;
 }
 
 /**
@@ -33,6 +34,12 @@ export function registerIpc(ipcMain: IpcMain, handlers: IpcHandlers, windows: ()
     const parsed = submittedScanSchema.safeParse(raw);
     if (!parsed.success) return fail({ code: 'bad-request', message: parsed.error.issues[0]?.message ?? 'invalid scan' });
     return handlers.submitScan(parsed.data) ? ok(null) : fail({ code: 'internal', message: 'the kiosk core is restarting' });
+  });
+  ipcMain.handle(CHANNELS.technician, async (event, raw: unknown): Promise<Result<TechnicianReply>> => {
+    if (!isTrustedSender(event, windows)) return fail({ code: 'forbidden', message: 'untrusted IPC sender' });
+    const parsed = technicianRequestSchema.safeParse(raw);
+    if (!parsed.success) return fail({ code: 'bad-request', message: parsed.error.issues[0]?.message ?? 'invalid request' });
+    return handlers.technician(parsed.data);
   });
   ipcMain.on(CHANNELS.heartbeat, (event) => {
     if (isTrustedSender(event, windows)) handlers.heartbeat();

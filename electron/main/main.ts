@@ -7,6 +7,7 @@ import { loadConfigFile } from '../../core/runtime/config-file.ts';
 import { CORE_V8_FLAGS, Supervisor, type CoreProcessHandle } from '../../core/runtime/supervisor.ts';
 import { createSafeStateOutputs } from '../../drivers/create.ts';
 import { restoreOutputs } from '../../core/runtime/safe-state.ts';
+import { TechnicianService } from '../../core/runtime/technician.ts';
 import { registerIpc } from './ipc.ts';
 import { createRendererRecovery, Heartbeat, startSystemdWatchdog } from './lifecycle.ts';
 import { registerAppScheme, serveBundle } from './protocol.ts';
@@ -47,9 +48,16 @@ const supervisor = new Supervisor({
   },
   restoreSafeState: () => restoreOutputs(createSafeStateOutputs(loadConfigFile(configPath))),
   onEvent: (event) => {
+    technician.observe(event);
     for (const wc of windows()) wc.send(CHANNELS.event, event);
   },
   log,
+});
+
+const technician = new TechnicianService({
+  pinHash: readPinHash(),
+  status: () => supervisor.status(),
+  gateTest: () => supervisor.gateTest(),
 });
 
 void app.whenReady().then(() => {
@@ -60,6 +68,7 @@ void app.whenReady().then(() => {
       getStatus: () => supervisor.status(),
       submitScan: (scan) => supervisor.submitScan(scan),
       heartbeat: () => heartbeat.beat(),
+      technician: (request) => technician.handle(request),
     },
     windows,
   );
@@ -85,6 +94,15 @@ app.on('child-process-gone', (_event, details) => log.error({ type: details.type
 app.on('window-all-closed', () => {
   void supervisor.stop().then(() => app.quit());
 });
+
+/** The technician PIN hash from the config; a config the core cannot load leaves the screen locked. */
+function readPinHash(): string | undefined {
+  try {
+    return loadConfigFile(configPath).ui.technicianPinHash;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Node has no datagram-socket API for NOTIFY_SOCKET, hence `systemd-notify` (NotifyAccess=all in

@@ -1,6 +1,7 @@
 import { net, protocol } from 'electron';
-import { isAbsolute, normalize, relative, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { confinedPath, CONTENT_SECURITY_POLICY, CONTENT_TYPES } from '../../core/runtime/static-files.ts';
 import { APP_HOST, APP_SCHEME } from './windows.ts';
 
 /** Must run before `app.whenReady()`: makes `app://` a standard, secure origin (not file://). */
@@ -19,11 +20,7 @@ export function bundlePath(root: string, url: string): string | undefined {
     return undefined;
   }
   if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return undefined;
-  const path = decodeURIComponent(u.pathname === '/' ? '/guard/index.html' : u.pathname);
-  const full = resolve(root, `.${normalize(path)}`);
-  const rel = relative(root, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return full;
+  return confinedPath(root, u.pathname);
 }
 
 /** Serves the renderer bundle, confined to its directory. */
@@ -31,6 +28,12 @@ export function serveBundle(root: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const path = bundlePath(root, request.url);
     if (!path) return new Response('not found', { status: 404 });
-    return net.fetch(pathToFileURL(path).toString());
+    const file = await net.fetch(pathToFileURL(path).toString());
+    // The policy travels as a header too: Web Workers ignore the page's meta tag.
+    const headers = new Headers(file.headers);
+    headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+    const type = CONTENT_TYPES[extname(path)];
+    if (type) headers.set('content-type', type);
+    return new Response(file.body, { status: file.status, headers });
   });
 }

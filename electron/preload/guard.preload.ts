@@ -1,7 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type { KioskEvent } from '../../common/events.ts';
 import { CHANNELS } from '../../common/ipc/channels.ts';
-import type { KioskApi, KioskStatus, SubmittedScan } from '../../common/ipc/contract.ts';
+import type { KioskApi, KioskStatus, SubmittedScan, TechnicianReply, TechnicianRequest } from '../../common/ipc/contract.ts';
 import type { Result } from '../../common/result.ts';
 
 /**
@@ -24,6 +24,9 @@ const api: KioskApi = {
   },
   heartbeat(): void {
     ipcRenderer.send(CHANNELS.heartbeat);
+  },
+  technician(request: TechnicianRequest): Promise<Result<TechnicianReply>> {
+    return ipcRenderer.invoke(CHANNELS.technician, { pin: request.pin, action: request.action }) as Promise<Result<TechnicianReply>>;
   },
 };
 

@@ -242,3 +242,20 @@ export function* frameSet(width: number, height: number, perCategory: number): G
 export function toPgm(img: Gray8): Buffer {
   return Buffer.concat([Buffer.from(`P5\n${img.width} ${img.height}\n255\n`, 'ascii'), Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength)]);
 }
+
+/**
+ * YUV4MPEG2 (4:2:0) of gray frames: what Chromium's fake capture device plays in a loop
+ * (`--use-file-for-fake-video-capture`). Chroma is neutral grey.
+ */
+export function toY4m(frames: readonly Gray8[], fps: number): Buffer {
+  const first = frames[0];
+  if (!first) throw new Error('no frames');
+  const { width, height } = first;
+  const chroma = Buffer.alloc(2 * (width >> 1) * (height >> 1), 128);
+  const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`, 'ascii')];
+  for (const f of frames) {
+    if (f.width !== width || f.height !== height) throw new Error('all frames must have the same size');
+    parts.push(Buffer.from('FRAME\n', 'ascii'), Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength), chroma);
+  }
+  return Buffer.concat(parts);
+}

@@ -6,6 +6,7 @@ import { dccSuite } from './dcc.ts';
 import { framingSuite } from './framing.ts';
 import { pipelineSuite } from './pipeline.ts';
 import { riskListSuite } from './risk-list.ts';
+import { screenSuite } from './screen.ts';
 import { statusSuite } from './status.ts';
 import { uploadSuite } from './upload.ts';
 
@@ -13,7 +14,7 @@ import { uploadSuite } from './upload.ts';
  * `npm run bench [-- --json FILE] [-- --only a,b]`: every figure of docs/benchmarks.md, measured in
  * one run on this machine. Human-readable progress on stderr; `--json` writes all figures.
  */
-const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite];
+const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite];
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
 const only = values.only?.split(',');

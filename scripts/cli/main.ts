@@ -24,11 +24,15 @@ program
   .option('--events <target>', 'write NDJSON events to "-" (stdout) or a file')
   .addOption(new Option('--drain-ms <ms>', 'after stdin input ends, wait this long for uploads').argParser(int('--drain-ms')).default(10_000))
   .option('--in-process', 'run the core in this process, without a supervisor (debugging only)')
-  .action(async (o: { config: string; headless?: boolean; events?: string; drainMs: number; inProcess?: boolean }) => {
+  .addOption(new Option('--ui-port <port>', 'browser mode: serve the guard screen and its bridge on 127.0.0.1:PORT (0 = any free port); a "ui" event gives the URL').argParser(int('--ui-port', 0, 65535)))
+  .option('--ui-token <token>', 'browser mode: the bridge token (default: random per run)')
+  .action(async (o: { config: string; headless?: boolean; events?: string; drainMs: number; inProcess?: boolean; uiPort?: number; uiToken?: string }) => {
     const { runCommand } = await import('./run.ts');
     await runCommand({
       config: o.config,
       drainMs: o.drainMs,
+      ...(o.uiPort === undefined ? {} : { uiPort: o.uiPort }),
+      ...(o.uiToken ? { uiToken: o.uiToken } : {}),
       ...(o.headless ? { headless: true } : {}),
       ...(o.events ? { events: o.events } : {}),
       ...(o.inProcess ? { isInProcess: true } : {}),
@@ -250,6 +254,14 @@ keys
   .action(async (o: { out: string }) => {
     const { authorityKeys } = await import('./keys.ts');
     authorityKeys(o.out);
+  });
+
+keys
+  .command('pin')
+  .description('hash a technician PIN (4-12 digits, read from standard input) for ui.technicianPinHash')
+  .action(async () => {
+    const { pinHashCommand } = await import('./keys.ts');
+    await pinHashCommand();
   });
 
 await program.parseAsync(process.argv);

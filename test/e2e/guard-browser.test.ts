@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KioskEvent } from '../../common/events.ts';
+import { CONTENT_SECURITY_POLICY } from '../../core/runtime/static-files.ts';
+import { hashPin } from '../../core/identity/pin.ts';
+import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/seed.ts';
+import { CHROMIUM, NO_CHROMIUM, fakeCameraFile, launchChromium, openGuard, pageErrors, startBrowserKiosk } from '../helpers/browser.ts';
+import type { KioskProcess } from '../helpers/cli.ts';
+import { issueDcc, makeCsca, makeDsc, vaccination } from '../helpers/dcc-issuer.ts';
+import { writeDeviceKey } from '../helpers/kiosk.ts';
+import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
+
+if (!CHROMIUM) console.log(NO_CHROMIUM);
+const people = makePeople(80, 41);
+const green = people.find((p) => p.status === 'green') as Person;
+const red = people.find((p) => p.status === 'red') as Person;
+const HOSTILE = '<img src=x onerror=alert(1)>';
+type Verdict = Extract<KioskEvent, { type: 'verdict' }>;
+
+describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge', () => {
+  let server: TestServer | undefined;
+  let kiosk: KioskProcess | undefined;
+  let browser: Browser | undefined;
+  afterEach(async () => {
+    kiosk?.proc.kill('SIGTERM');
+    await kiosk?.exited;
+    kiosk = undefined;
+    await browser?.close();
+    browser = undefined;
+    await server?.close();
+    server = undefined;
+  });
+
+  async function provisionedKiosk(extra: Record<string, unknown> = {}) {
+    server = await startTestServer();
+    seedStatuses(server.store, people);
+    const device = enrollDevice(server.store);
+    const started = await startBrowserKiosk({
+      server: { url: server.url, statusBudgetMs: 400 },
+      device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey((await import('node:os')).tmpdir(), device), riskListKey: device.riskListKey },
+      ...extra,
+    });
+    kiosk = started.kiosk;
+    return started;
+  }
+
+  const verdictFor = (k: KioskProcess, n: number) => k.waitFor((e) => e.type === 'verdict' && k.events.filter((x) => x.type === 'verdict').length >= n, 15_000) as Promise<Verdict>;
+
+  it('shows green for a declared person, red for a flagged one, with a distinct sound each, back to idle by itself', async () => {
+    const { url, scan } = await provisionedKiosk({ ui: { resultMs: 1500 } });
+    browser = await launchChromium();
+    const page = await openGuard(browser, url);
+    expect(await page.textContent('#idle-title')).toBe('Mời quét mã QR');
+
+    scan(cccdQr(green));
+    const allowed = await verdictFor(kiosk!, 1);
+    await page.waitForSelector(`#app[data-verdict="allow"][data-entry-id="${allowed.entryId}"]`);
+    expect(await page.textContent('#result-shape')).toBe('✓');
+    expect(await page.textContent('#result-title')).toBe('MỜI VÀO');
+    expect(await page.textContent('#result-direction')).toBe('VÀO');
+    expect(await page.textContent('#result-status')).toBe('Trạng thái: xanh');
+    expect(await page.getAttribute('html', 'data-last-sound')).toBe('allow');
+    await page.waitForSelector('#app[data-screen="idle"]', { timeout: 5000 });
+
+    scan(cccdQr(red));
+    const denied = await verdictFor(kiosk!, 2);
+    await page.waitForSelector(`#app[data-verdict="deny"][data-entry-id="${denied.entryId}"]`);
+    expect(await page.textContent('#result-shape')).toBe('✗');
+    expect(await page.getAttribute('html', 'data-last-sound')).toBe('deny');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
+  it('shows the offline strip when the server stops, and still decides', async () => {
+    const { url, scan } = await provisionedKiosk();
+    browser = await launchChromium();
+    const page = await openGuard(browser, url);
+    scan(cccdQr(green));
+    await verdictFor(kiosk!, 1);
+    await page.waitForSelector('#strip-net:not(.bad)');
+    await server!.close();
+    server = undefined;
+    scan(cccdQr(people.find((p) => p.status === 'green' && p !== green) as Person));
+    const offline = await verdictFor(kiosk!, 2);
+    expect(offline.source).toBe('offline');
+    await page.waitForSelector('#strip-net.bad');
+    expect(await page.textContent('#strip-net')).toBe('○ Ngoại tuyến');
+  }, 60_000);
+
+  it('never lets a name become markup: a hostile CCCD is refused, a hostile certificate name is shown as text', async () => {
+    const csca = await makeCsca('XA');
+    const dsc = await makeDsc(csca);
+    const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'kiosk-trust-'));
+    const trustFile = join(dir, 'trust.json');
+    (await import('node:fs')).writeFileSync(trustFile, JSON.stringify([csca.entry, dsc.entry]));
+    const started = await startBrowserKiosk({ dcc: { trustFile } });
+    kiosk = started.kiosk;
+    browser = await launchChromium();
+    const page = await openGuard(browser, started.url);
+
+    started.scan(cccdQr({ ...green, name: `Nguyễn ${HOSTILE}` }));
+    const refused = await verdictFor(kiosk, 1);
+    expect(refused.verdict).toBe('deny');
+    await page.waitForSelector('#app[data-verdict="deny"]');
+
+    const cert = vaccination();
+    (cert.nam as Record<string, string>).fn = HOSTILE;
+    started.scan(issueDcc(dsc, cert));
+    const allowed = await verdictFor(kiosk, 2);
+    expect(allowed).toMatchObject({ verdict: 'allow', format: 'eu-dcc' });
+    await page.waitForSelector(`#app[data-entry-id="${allowed.entryId}"]`);
+    expect(await page.textContent('#result-name')).toContain('<img');
+    expect(await page.locator('#result img').count()).toBe(0);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
+  it('reads a QR from the camera (Chromium fake capture device) into a verdict', async () => {
+    const camera = fakeCameraFile('clean', 1, 10, 5);
+    const started = await startBrowserKiosk({ camera: { enabled: true, width: 640, height: 480, fps: 5 } });
+    kiosk = started.kiosk;
+    browser = await launchChromium({ fakeCamera: camera.path });
+    const page = await openGuard(browser, started.url);
+    await page.waitForSelector('#app[data-camera="on"]');
+    const v = (await kiosk.waitFor((e) => e.type === 'verdict' && e.scanner === 'camera', 30_000)) as Verdict;
+    expect(v).toMatchObject({ format: 'vn-cccd', scanner: 'camera' });
+    await page.waitForSelector(`#app[data-entry-id="${v.entryId}"]`);
+    // The same code held up for seconds is one scan, not one per frame.
+    await page.waitForTimeout(2500);
+    expect(kiosk.events.filter((e) => e.type === 'verdict' && e.scanner === 'camera')).toHaveLength(1);
+    expect(camera.text).toContain('||');
+  }, 60_000);
+
+  it('says so when the camera is refused or missing, and the scanner keeps working', async () => {
+    const started = await startBrowserKiosk({ camera: { enabled: true } });
+    kiosk = started.kiosk;
+    browser = await launchChromium({ isCameraAllowed: false });
+    const page = await openGuard(browser, started.url);
+    await page.waitForSelector('#camera-message:not([hidden])');
+    expect(await page.textContent('#camera-message')).toMatch(/Camera bị từ chối|Không tìm thấy camera/);
+    expect(await page.getAttribute('#strip-camera', 'class')).toBe('bad');
+    started.scan(cccdQr(green));
+    await page.waitForSelector('#app[data-screen="result"]');
+  }, 60_000);
+
+  it('drops camera frames while the decoder is busy (a 60 fps storm) and scanner verdicts still come through', async () => {
+    const camera = fakeCameraFile('no-code', 0, 30, 60, 1280, 720);
+    const started = await startBrowserKiosk({ camera: { enabled: true, width: 1280, height: 720, fps: 60 } });
+    kiosk = started.kiosk;
+    browser = await launchChromium({ fakeCamera: camera.path });
+    const page = await openGuard(browser, started.url);
+    await page.waitForSelector('#app[data-camera="on"]');
+    await page.waitForTimeout(3000);
+    started.scan(cccdQr(green));
+    await page.waitForSelector('#app[data-screen="result"]');
+    const stats = await page.evaluate(() => (globalThis as unknown as { __kioskCamera: () => { offered: number; dropped: number; decoded: number } }).__kioskCamera());
+    expect(stats.offered).toBeGreaterThan(60);
+    // One frame in the worker at a time: the rest were dropped, none queued.
+    expect(stats.dropped).toBeGreaterThan(0);
+    expect(stats.decoded).toBe(0);
+  }, 60_000);
+
+  it('opens the technician screen behind a PIN, locks after five wrong PINs, and offers no way out', async () => {
+    const started = await startBrowserKiosk({ ui: { technicianPinHash: hashPin('246810') } });
+    kiosk = started.kiosk;
+    browser = await launchChromium();
+    const page = await openGuard(browser, started.url);
+    const enter = async (pin: string) => {
+      for (const d of pin) await page.click(`#tech-pin button[data-key="${d}"]`);
+      await page.click('#tech-unlock');
+    };
+    await page.keyboard.press('Control+Alt+KeyT');
+    await page.waitForSelector('#app[data-screen="technician"]');
+    await enter('246810');
+    await page.waitForSelector('#tech-panel:not([hidden])');
+    expect(await page.textContent('#tech-facts')).toContain('chưa đăng ký');
+    expect(await page.locator('#technician a, #technician input, #technician iframe').count()).toBe(0);
+    await page.click('#tech-gate');
+    await page.waitForSelector('#tech-message:has-text("gate clicked")');
+    await page.click('#tech-close');
+    await page.waitForSelector('#app[data-screen="idle"]');
+
+    await page.keyboard.press('Control+Alt+KeyT');
+    for (let i = 1; i <= 4; i++) {
+      await enter('111111');
+      await page.waitForSelector(`#tech-pin-error:has-text("${5 - i} tries left")`);
+    }
+    await enter('111111');
+    await page.waitForSelector('#tech-pin-error:has-text("locked")');
+    await enter('246810');
+    await page.waitForSelector('#tech-pin-error:has-text("locked")');
+    expect(await page.isHidden('#tech-panel')).toBe(true);
+  }, 60_000);
+});
+
+describe('page security policy', () => {
+  it('is the same in the page and in the headers the kiosk sends', () => {
+    const html = readFileSync(join(import.meta.dirname, '..', '..', 'renderer', 'guard', 'index.html'), 'utf8');
+    expect(/http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1]).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
