@@ -1,15 +1,6 @@
 import { getDefaultScanner, scanGrayBuffer, ZBarConfigType, ZBarSymbolType, type ZBarScanner } from '@undecaf/zbar-wasm';
-import {
-  BinaryBitmap,
-  DecodeHintType,
-  GlobalHistogramBinarizer,
-  HybridBinarizer,
-  InvertedLuminanceSource,
-  PlanarYUVLuminanceSource,
-  QRCodeReader,
-  type LuminanceSource,
-} from '@zxing/library';
-import type { Gray8 } from './qr-decoder.ts';
+import { InvertedLuminanceSource, QRCodeReader, type LuminanceSource } from '@zxing/library';
+import { attempt, source, type Gray8 } from './qr-decoder.ts';
 
 /**
  * The camera's decoder: one 8-bit luminance frame in, the QR text out (null when there is none).
@@ -27,25 +18,10 @@ export interface FrameDecoder {
   decode(frame: Gray8): Promise<string | null>;
 }
 
-const HINTS = new Map<DecodeHintType, unknown>([
-  [DecodeHintType.TRY_HARDER, true],
-  // Vietnamese QR codes are UTF-8 without an ECI (hardware.md §1.2).
-  [DecodeHintType.CHARACTER_SET, 'UTF-8'],
-]);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function source(img: Gray8): LuminanceSource {
-  const bytes = img.data instanceof Uint8ClampedArray ? img.data : new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return new PlanarYUVLuminanceSource(bytes, img.width, img.height, 0, 0, img.width, img.height, false);
-}
-
-function zxing(src: LuminanceSource, isGlobal = false): string | null {
-  try {
-    return new QRCodeReader().decode(new BinaryBitmap(isGlobal ? new GlobalHistogramBinarizer(src) : new HybridBinarizer(src)), HINTS).getText();
-  } catch {
-    return null;
-  }
-}
+const reader = new QRCodeReader();
+const zxing = (src: LuminanceSource, isGlobal = false): string | null => attempt(reader, src, isGlobal);
 
 /** 2×2 average: a quarter of the pixels and half the sensor noise. */
 export function halve(img: Gray8): Gray8 {

@@ -28,13 +28,14 @@ const HINTS = new Map<DecodeHintType, unknown>([
 
 const PURE_HINTS = new Map<DecodeHintType, unknown>([...HINTS, [DecodeHintType.PURE_BARCODE, true]]);
 
-function source(img: Gray8): LuminanceSource {
+/** A luminance view of a gray frame for ZXing (no copy). */
+export function source(img: Gray8): LuminanceSource {
   const bytes = img.data instanceof Uint8ClampedArray ? img.data : new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   return new PlanarYUVLuminanceSource(bytes, img.width, img.height, 0, 0, img.width, img.height, false);
 }
 
 /** One decode attempt with a binarizer; null when no QR is found. */
-function attempt(reader: QRCodeReader, src: LuminanceSource, isGlobal: boolean, hints = HINTS): string | null {
+export function attempt(reader: QRCodeReader, src: LuminanceSource, isGlobal: boolean, hints = HINTS): string | null {
   try {
     const bitmap = new BinaryBitmap(isGlobal ? new GlobalHistogramBinarizer(src) : new HybridBinarizer(src));
     return reader.decode(bitmap, hints).getText();

@@ -90,30 +90,17 @@ export interface TrustListSyncOptions {
 }
 
 /** Keeps the trust list and value sets current: a full list first, deltas by version after. */
-export class TrustListSync {
+export class TrustListSync extends PeriodicSync {
   private readonly o: TrustListSyncOptions;
   private readonly serverKey: KeyObject | undefined;
-  private readonly periodic: PeriodicSync;
 
   constructor(options: TrustListSyncOptions) {
+    super('trust list', options);
     this.o = options;
     this.serverKey = options.serverPublicKey ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: options.serverPublicKey }, format: 'jwk' }) : undefined;
-    this.periodic = new PeriodicSync({ what: 'trust list', intervalMs: options.intervalMs, clock: options.clock, log: options.log, run: (signal) => this.sync(signal) });
   }
 
-  start(): void {
-    this.periodic.start();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  syncNow(): Promise<boolean> {
-    return this.periodic.syncNow();
-  }
-
-  private async sync(signal: AbortSignal): Promise<void> {
+  protected async sync(signal: AbortSignal): Promise<void> {
     const { store, clock } = this.o;
     if (!this.serverKey) throw new Error('server.publicKey is not configured: a trust list cannot be authenticated (re-provision the kiosk)');
     const since = store.state().version;

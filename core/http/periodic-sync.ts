@@ -1,36 +1,38 @@
 import type { Clock } from '../../common/clock.ts';
 import type { Logger } from '../log.ts';
 
+export interface PeriodicSyncOptions {
+  intervalMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
 /**
  * A list kept current from the server on a timer (risk list, trust list): one run at a time,
  * cancellable on stop (a stalled server must not hold up shutdown), failures logged at most once a
- * minute while the previous copy stays in use.
+ * minute while the previous copy stays in use. Subclasses implement one run.
  */
-export class PeriodicSync {
-  private readonly what: string;
-  private readonly intervalMs: number;
-  private readonly run: (signal: AbortSignal) => Promise<void>;
-  private readonly clock: Clock;
-  private readonly log: Logger;
+export abstract class PeriodicSync {
+  private readonly base: PeriodicSyncOptions & { what: string };
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<boolean> | undefined;
   private abort: AbortController | undefined;
   private lastFailureLogMs = -Infinity;
 
-  constructor(options: { what: string; intervalMs: number; clock: Clock; log: Logger; run: (signal: AbortSignal) => Promise<void> }) {
-    this.what = options.what;
-    this.intervalMs = options.intervalMs;
-    this.run = options.run;
-    this.clock = options.clock;
-    this.log = options.log;
+  protected constructor(what: string, options: PeriodicSyncOptions) {
+    this.base = { ...options, what };
   }
+
+  /** One run: throws to report a failure; the previous list stays in place. */
+  protected abstract sync(signal: AbortSignal): Promise<void>;
 
   start(): void {
     void this.syncNow();
-    this.timer = setInterval(() => void this.syncNow(), this.intervalMs);
+    this.timer = setInterval(() => void this.syncNow(), this.base.intervalMs);
     this.timer.unref();
   }
 
+  /** Stops the timer, cancels a run under way and waits for it. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -49,13 +51,13 @@ export class PeriodicSync {
   private async once(): Promise<boolean> {
     this.abort = new AbortController();
     try {
-      await this.run(this.abort.signal);
+      await this.sync(this.abort.signal);
       return true;
     } catch (err) {
-      const now = this.clock.monoMs();
+      const now = this.base.clock.monoMs();
       if (now - this.lastFailureLogMs >= 60_000) {
         this.lastFailureLogMs = now;
-        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, `${this.what} sync failed; keeping the previous list`);
+        this.base.log.warn({ err: err instanceof Error ? err.message : String(err) }, `${this.base.what} sync failed; keeping the previous list`);
       }
       return false;
     }

@@ -48,30 +48,15 @@ export interface RiskListSyncOptions {
  * Keeps the risk list current: a paged snapshot the first time (staged, then swapped in whole),
  * net deltas after that. A failed sync leaves the previous list in place and its age growing.
  */
-export class RiskListSync {
+export class RiskListSync extends PeriodicSync {
   private readonly o: RiskListSyncOptions;
-  private readonly periodic: PeriodicSync;
 
   constructor(options: RiskListSyncOptions) {
+    super('risk list', options);
     this.o = options;
-    this.periodic = new PeriodicSync({ what: 'risk list', intervalMs: options.intervalMs, clock: options.clock, log: options.log, run: (signal) => this.sync(signal) });
   }
 
-  start(): void {
-    this.periodic.start();
-  }
-
-  /** Stops the timer, cancels a sync under way and waits for it. */
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** One sync; resolves true when the list is current. Concurrent calls share one run. */
-  syncNow(): Promise<boolean> {
-    return this.periodic.syncNow();
-  }
-
-  private async sync(signal: AbortSignal): Promise<void> {
+  protected async sync(signal: AbortSignal): Promise<void> {
     const { store, clock } = this.o;
     let cursor = store.state().cursor;
     if (cursor === 0) {

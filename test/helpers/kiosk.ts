@@ -87,3 +87,17 @@ export async function startTestKiosk(
   };
   return { running, scanner, gate, indicator, events, config, dir, waitFor };
 }
+
+/** The latest verdict once every queued scan has been handled. */
+export async function lastVerdict(k: TestKiosk): Promise<Extract<KioskEvent, { type: 'verdict' }>> {
+  await k.running.core.whenIdle();
+  const v = k.events.filter((e): e is Extract<KioskEvent, { type: 'verdict' }> => e.type === 'verdict').at(-1);
+  if (!v) throw new Error('no verdict yet');
+  return v;
+}
+
+/** Stops what a test started (kiosk first: its uploader talks to the server), whichever exist. */
+export async function stopAll(kiosk: TestKiosk | undefined, server: { close(): Promise<void> } | undefined): Promise<void> {
+  await kiosk?.running.stop();
+  await server?.close();
+}

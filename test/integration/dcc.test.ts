@@ -12,10 +12,9 @@ import { Outbox } from '../../core/outbox/outbox.ts';
 import { ServerStore } from '../../server/store.ts';
 import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: 'json' };
 import { issueDcc, makeCsca, makeDsc, testResult, vaccination, type Authority, type Signer } from '../helpers/dcc-issuer.ts';
-import { startTestKiosk, type TestKiosk } from '../helpers/kiosk.ts';
+import { lastVerdict, startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
-type Verdict = Extract<KioskEvent, { type: 'verdict' }>;
 let csca: Authority;
 let dsc: Signer;
 let other: Signer;
@@ -30,16 +29,9 @@ describe('EU DCC at the kiosk: trust list synced from the server, verified offli
   let server: TestServer | undefined;
   let kiosk: TestKiosk | undefined;
   afterEach(async () => {
-    await kiosk?.running.stop();
-    await server?.close();
-    kiosk = undefined;
-    server = undefined;
+    await stopAll(kiosk, server);
+    [kiosk, server] = [undefined, undefined];
   });
-
-  const lastVerdict = async (k: TestKiosk): Promise<Verdict> => {
-    await k.running.core.whenIdle();
-    return k.events.filter((e): e is Verdict => e.type === 'verdict').at(-1)!;
-  };
 
   it('syncs the signed list, shows its age, and lets a foreign traveller in on a valid certificate without a status lookup', async () => {
     server = await startTestServer();

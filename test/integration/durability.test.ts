@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskEvent } from '../../common/events.ts';
 import { generateAuthorityKey, unsealSubject } from '../../core/privacy/seal.ts';
 import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
-import { startTestKiosk, type TestKiosk } from '../helpers/kiosk.ts';
+import { startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const people = makePeople(400, 21).filter((p) => p.status === 'green');
@@ -15,10 +15,8 @@ describe('durability and privacy', () => {
   let server: TestServer | undefined;
   let kiosk: TestKiosk | undefined;
   afterEach(async () => {
-    await kiosk?.running.stop();
-    await server?.close();
-    kiosk = undefined;
-    server = undefined;
+    await stopAll(kiosk, server);
+    [kiosk, server] = [undefined, undefined];
   });
 
   it('keeps deciding when the disk is full, says so, and stores the waiting entries once it has room', async () => {

@@ -8,7 +8,7 @@ import { TowerLight } from '../../drivers/serial/tower-light.ts';
 import { FakeSensor } from '../../drivers/fake/fake-sensor.ts';
 import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
 import { runKiosk, spawnKiosk, type KioskProcess } from '../helpers/cli.ts';
-import { startTestKiosk, type TestKiosk } from '../helpers/kiosk.ts';
+import { startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { NO_SOCAT, closePort, hasSocat, openPeer, openPtyPair, type PtyPair } from '../helpers/pty.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -138,10 +138,8 @@ describe('gate at run time', () => {
   let kiosk: TestKiosk | undefined;
   let server: TestServer | undefined;
   afterEach(async () => {
-    await kiosk?.running.stop();
-    await server?.close();
-    kiosk = undefined;
-    server = undefined;
+    await stopAll(kiosk, server);
+    [kiosk, server] = [undefined, undefined];
   });
 
   it('reports a relay that vanished, on screen and in events, and keeps deciding', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskEvent } from '../../common/events.ts';
 import { cccdQr, makePeople, pcCovidQr, seedStatuses } from '../../server/seed.ts';
-import { startTestKiosk, type TestKiosk } from '../helpers/kiosk.ts';
+import { startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const people = makePeople(100, 11);
@@ -13,10 +13,8 @@ describe('kiosk pipeline with the reference server', () => {
   let server: TestServer | undefined;
   let kiosk: TestKiosk | undefined;
   afterEach(async () => {
-    await kiosk?.running.stop();
-    await server?.close();
-    kiosk = undefined;
-    server = undefined;
+    await stopAll(kiosk, server);
+    [kiosk, server] = [undefined, undefined];
   });
 
   async function setup(): Promise<{ server: TestServer; kiosk: TestKiosk }> {

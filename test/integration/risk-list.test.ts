@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KioskEvent } from '../../common/events.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,28 +9,20 @@ import { Outbox } from '../../core/outbox/outbox.ts';
 import { RiskList, RiskListSync } from '../../core/status/risk-list.ts';
 import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/seed.ts';
 import { ServerStore } from '../../server/store.ts';
-import { startTestKiosk, type TestKiosk } from '../helpers/kiosk.ts';
+import { lastVerdict, startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const people = makePeople(200, 31);
 const flagged = people.find((p) => p.status === 'red') as Person;
 const green = people.filter((p) => p.status === 'green');
-type Verdict = Extract<KioskEvent, { type: 'verdict' }>;
 
 describe('offline risk list', () => {
   let server: TestServer | undefined;
   let kiosk: TestKiosk | undefined;
   afterEach(async () => {
-    await kiosk?.running.stop();
-    await server?.close();
-    kiosk = undefined;
-    server = undefined;
+    await stopAll(kiosk, server);
+    [kiosk, server] = [undefined, undefined];
   });
-
-  const lastVerdict = async (k: TestKiosk): Promise<Verdict> => {
-    await k.running.core.whenIdle();
-    return k.events.filter((e): e is Verdict => e.type === 'verdict').at(-1)!;
-  };
 
   it('denies a listed person while offline, and allows them after removal and the next sync', async () => {
     server = await startTestServer();
