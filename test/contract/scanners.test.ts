@@ -81,7 +81,9 @@ if (hardware) {
   }, { settleMs: 500 });
 } else {
   const { describe, it } = await import('vitest');
+  const reason = 'skipped: no scanner attached (set KIOSK_TEST_SERIAL=/dev/ttyACM0, a scanner in USB serial mode, to run the contract on it)';
+  console.log(reason);
   describe('scanner contract on real hardware', () => {
-    it.skip('skipped: set KIOSK_TEST_SERIAL=/dev/ttyACM0 (a scanner in USB serial mode) to run the contract on it', () => undefined);
+    it.skip(reason, () => undefined);
   });
 }
