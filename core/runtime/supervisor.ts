@@ -24,6 +24,11 @@ export interface SupervisorOptions {
   log: Logger;
   /** No sign of life for this long and the core is killed and restarted (default 2000 ms). */
   watchdogMs?: number;
+  /**
+   * Silence allowed before the core's first message (default 30 s): loading modules and opening the
+   * database on a busy Pi can take seconds, and a core that has not spoken yet holds no open gate.
+   */
+  startupMs?: number;
   restartMinMs?: number;
   restartMaxMs?: number;
 }
@@ -40,6 +45,7 @@ export class Supervisor {
   private readonly o: SupervisorOptions;
   private child: CoreProcessHandle | undefined;
   private lastAliveMs = 0;
+  private hasChildSpoken = false;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private isStopping = false;
   private failures = 0;
@@ -61,9 +67,11 @@ export class Supervisor {
   start(): void {
     this.spawn();
     const watchdogMs = this.o.watchdogMs ?? 2000;
+    const startupMs = Math.max(watchdogMs, this.o.startupMs ?? 30_000);
     this.watchdog = setInterval(() => {
-      if (this.child && performance.now() - this.lastAliveMs > watchdogMs) {
-        this.o.log.error({ pid: this.child.pid }, `core silent for ${watchdogMs} ms: killing it`);
+      const limitMs = this.hasChildSpoken ? watchdogMs : startupMs;
+      if (this.child && performance.now() - this.lastAliveMs > limitMs) {
+        this.o.log.error({ pid: this.child.pid }, this.hasChildSpoken ? `core silent for ${watchdogMs} ms: killing it` : `core did not start within ${startupMs} ms: killing it`);
         this.child.kill();
       }
     }, Math.max(50, Math.floor(watchdogMs / 4)));
@@ -132,11 +140,13 @@ export class Supervisor {
     const child = this.o.spawn();
     this.child = child;
     this.lastAliveMs = performance.now();
+    this.hasChildSpoken = false;
     child.onMessage((raw) => {
       const parsed = fromCoreSchema.safeParse(raw);
       if (!parsed.success) return;
       const msg = parsed.data;
       this.lastAliveMs = performance.now();
+      if (this.child === child) this.hasChildSpoken = true;
       if (msg.type === 'event') {
         if (msg.event.type === 'ready') {
           this.failures = 0;
