@@ -92,16 +92,20 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
     worker.postMessage(request, [request.rgba]);
   }, 1000 / o.fps);
 
-  track?.addEventListener('ended', () => {
+  const release = () => {
     clearInterval(timer);
+    worker.terminate();
+    for (const t of stream.getTracks()) t.stop();
+  };
+  // The browser ends the track when the camera is unplugged; the caller decides when to try again.
+  track?.addEventListener('ended', () => {
+    release();
     o.onState('unplugged');
   });
   return {
     stats,
     stop() {
-      clearInterval(timer);
-      worker.terminate();
-      for (const t of stream.getTracks()) t.stop();
+      release();
       o.onState('off');
     },
   };

@@ -133,10 +133,33 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
     renderStrip();
   };
 
+  let cameraConfig: KioskStatus['camera'];
+  let cameraRetry: ReturnType<typeof setTimeout> | undefined;
+  const openCamera = () => {
+    const c = cameraConfig;
+    if (!c?.enabled) return;
+    void startCamera({ api, video: el('camera-preview') as HTMLVideoElement, width: c.width, height: c.height, fps: c.fps, ...(c.label ? { label: c.label } : {}), onState: onCameraState }).then((handle) => {
+      camera = handle;
+    });
+  };
+  // A replugged (or late) camera comes back by itself: on the browser's devicechange, and every 5 s
+  // in case that event never comes. A refusal is not retried: only a technician can change it.
+  const retryCamera = () => {
+    if (cameraRetry !== undefined || (cameraState !== 'unplugged' && cameraState !== 'missing')) return;
+    const again = () => {
+      clearTimeout(cameraRetry);
+      cameraRetry = undefined;
+      navigator.mediaDevices?.removeEventListener('devicechange', again);
+      if (cameraState === 'unplugged' || cameraState === 'missing') openCamera();
+    };
+    cameraRetry = setTimeout(again, 5000);
+    navigator.mediaDevices?.addEventListener('devicechange', again);
+  };
   const onCameraState = (state: CameraState) => {
     cameraState = state;
     renderIdle();
     renderStrip();
+    retryCamera();
   };
 
   const unsubscribe = api.onEvent(onEvent);
@@ -157,9 +180,8 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
       renderIdle();
       renderStrip();
       if (s.camera?.enabled && camera === undefined && cameraState === 'off') {
-        void startCamera({ api, video: el('camera-preview') as HTMLVideoElement, width: s.camera.width, height: s.camera.height, fps: s.camera.fps, ...(s.camera.label ? { label: s.camera.label } : {}), onState: onCameraState }).then((c) => {
-          camera = c;
-        });
+        cameraConfig = s.camera;
+        openCamera();
       }
     });
   // The core may still be starting (or restarting): ask again until it answers.
@@ -183,6 +205,7 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
       clearInterval(refreshStrip);
       removeWedge();
       removeTechnician();
+      clearTimeout(cameraRetry);
       camera?.stop();
     },
   };

@@ -132,6 +132,26 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(camera.text).toContain('||');
   }, 60_000);
 
+  it('says so when the camera is unplugged, keeps taking scanner input, and takes the camera back when it returns', async () => {
+    const camera = fakeCameraFile('no-code', 1, 5, 5);
+    const started = await startBrowserKiosk({ camera: { enabled: true, width: 640, height: 480, fps: 5 } });
+    kiosk = started.kiosk;
+    browser = await launchChromium({ fakeCamera: camera.path });
+    const page = await openGuard(browser, started.url);
+    await page.waitForSelector('#app[data-camera="on"]');
+    // What Chromium does when the USB camera goes away: the track ends.
+    await page.evaluate("document.getElementById('camera-preview').srcObject.getVideoTracks()[0].dispatchEvent(new Event('ended'))");
+    await page.waitForSelector('#app[data-camera="unplugged"]');
+    expect(await page.textContent('#camera-message')).toContain('Camera bị rút ra');
+    expect(await page.getAttribute('#strip-camera', 'class')).toBe('bad');
+    started.scan(cccdQr(green));
+    await page.waitForSelector('#app[data-screen="result"]');
+    // Plugged back in: the browser announces a device change and the preview returns without a restart.
+    await page.evaluate("navigator.mediaDevices.dispatchEvent(new Event('devicechange'))");
+    await page.waitForSelector('#app[data-camera="on"]', { timeout: 10_000 });
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('says so when the camera is refused or missing, and the scanner keeps working', async () => {
     const started = await startBrowserKiosk({ camera: { enabled: true } });
     kiosk = started.kiosk;
