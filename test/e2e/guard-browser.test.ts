@@ -46,6 +46,16 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     return started;
   }
 
+  /** A kiosk with the camera on, Chromium's fake capture device playing `camera`, the guard screen showing its preview. */
+  async function cameraGuard(camera: { path: string }, size: { width: number; height: number; fps: number }) {
+    const started = await startBrowserKiosk({ camera: { enabled: true, ...size } });
+    kiosk = started.kiosk;
+    browser = await launchChromium({ fakeCamera: camera.path });
+    const page = await openGuard(browser, started.url);
+    await page.waitForSelector('#app[data-camera="on"]');
+    return { started, kiosk: started.kiosk, page };
+  }
+
   const verdictFor = (k: KioskProcess, n: number) => k.waitFor((e) => e.type === 'verdict' && k.events.filter((x) => x.type === 'verdict').length >= n, 15_000) as Promise<Verdict>;
 
   it('shows green for a declared person, red for a flagged one, with a distinct sound each, back to idle by itself', async () => {
@@ -118,27 +128,18 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
 
   it('reads a QR from the camera (Chromium fake capture device) into a verdict', async () => {
     const camera = fakeCameraFile('clean', 1, 10, 5);
-    const started = await startBrowserKiosk({ camera: { enabled: true, width: 640, height: 480, fps: 5 } });
-    kiosk = started.kiosk;
-    browser = await launchChromium({ fakeCamera: camera.path });
-    const page = await openGuard(browser, started.url);
-    await page.waitForSelector('#app[data-camera="on"]');
-    const v = (await kiosk.waitFor((e) => e.type === 'verdict' && e.scanner === 'camera', 30_000)) as Verdict;
+    const { kiosk: k, page } = await cameraGuard(camera, { width: 640, height: 480, fps: 5 });
+    const v = (await k.waitFor((e) => e.type === 'verdict' && e.scanner === 'camera', 30_000)) as Verdict;
     expect(v).toMatchObject({ format: 'vn-cccd', scanner: 'camera' });
     await page.waitForSelector(`#app[data-entry-id="${v.entryId}"]`);
     // The same code held up for seconds is one scan, not one per frame.
     await page.waitForTimeout(2500);
-    expect(kiosk.events.filter((e) => e.type === 'verdict' && e.scanner === 'camera')).toHaveLength(1);
+    expect(k.events.filter((e) => e.type === 'verdict' && e.scanner === 'camera')).toHaveLength(1);
     expect(camera.text).toContain('||');
   }, 60_000);
 
   it('says so when the camera is unplugged, keeps taking scanner input, and takes the camera back when it returns', async () => {
-    const camera = fakeCameraFile('no-code', 1, 5, 5);
-    const started = await startBrowserKiosk({ camera: { enabled: true, width: 640, height: 480, fps: 5 } });
-    kiosk = started.kiosk;
-    browser = await launchChromium({ fakeCamera: camera.path });
-    const page = await openGuard(browser, started.url);
-    await page.waitForSelector('#app[data-camera="on"]');
+    const { started, page } = await cameraGuard(fakeCameraFile('no-code', 1, 5, 5), { width: 640, height: 480, fps: 5 });
     // What Chromium does when the USB camera goes away: the track ends.
     await page.evaluate("document.getElementById('camera-preview').srcObject.getVideoTracks()[0].dispatchEvent(new Event('ended'))");
     await page.waitForSelector('#app[data-camera="unplugged"]');
@@ -165,12 +166,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
   }, 60_000);
 
   it('drops camera frames while the decoder is busy (a 60 fps storm) and scanner verdicts still come through', async () => {
-    const camera = fakeCameraFile('no-code', 0, 30, 60, 1280, 720);
-    const started = await startBrowserKiosk({ camera: { enabled: true, width: 1280, height: 720, fps: 60 } });
-    kiosk = started.kiosk;
-    browser = await launchChromium({ fakeCamera: camera.path });
-    const page = await openGuard(browser, started.url);
-    await page.waitForSelector('#app[data-camera="on"]');
+    const { started, page } = await cameraGuard(fakeCameraFile('no-code', 0, 30, 60, 1280, 720), { width: 1280, height: 720, fps: 60 });
     await page.waitForTimeout(3000);
     started.scan(cccdQr(green));
     await page.waitForSelector('#app[data-screen="result"]');
