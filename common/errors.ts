@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   'disk-full',
   'disk-read-only',
   'storage-failed',
+  // the server's database is unreachable: answered 503 with Retry-After, the client retries
+  'store-unavailable',
   // input
   'payload-invalid',
   'bad-request',
@@ -92,6 +94,7 @@ export function kindOf(code: ErrorCode): ErrorKind {
     case 'disk-full':
     case 'disk-read-only':
     case 'storage-failed':
+    case 'store-unavailable':
       return 'storage';
     case 'payload-invalid':
     case 'bad-request':

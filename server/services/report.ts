@@ -1,6 +1,5 @@
-import type Database from 'better-sqlite3';
-import { KioskError } from '../common/errors.ts';
-import type { SeqRange } from '../common/wire.ts';
+import { KioskError } from '../../common/errors.ts';
+import type { SeqRange } from '../../common/wire.ts';
 
 /**
  * Per-venue entry/exit reports, the monthly report the provincial directives require, with a daily
@@ -49,47 +48,39 @@ export function dayRange(date: string): { fromMs: number; toMs: number; from: st
   return { fromMs: ms - VN_OFFSET_MS, toMs: ms - VN_OFFSET_MS + 86_400_000, from: date, to: date };
 }
 
-export function venueReport(
-  db: Database.Database,
+/** A report's figures as the engine's queries count them (SUMs are null over no rows). */
+export type RawFigures = { [K in keyof Omit<DayFigures, 'date'>]: number | null };
+
+/** Shapes a report from the per-day rows, the totals and the per-device counts one engine's queries gave. */
+export function shapeVenueReport(
   venue: { id: string; name: string },
-  range: { fromMs: number; toMs: number; from: string; to: string },
-  gapsOf: (deviceId: string) => SeqRange[],
+  range: { from: string; to: string },
+  days: ReadonlyArray<{ date: string } & RawFigures>,
+  totals: RawFigures | undefined,
+  devices: Array<{ deviceId: string; entries: number; gaps: SeqRange[] }>,
   now: number,
 ): VenueReport {
-  const at = 'COALESCE(corrected_at, recorded_at)';
-  const figures = `
-    SUM(direction = 'in') AS entries, SUM(direction = 'out') AS exits,
-    SUM(verdict = 'allow') AS allowed, SUM(verdict = 'deny') AS denied, SUM(verdict = 'warn') AS warned,
-    SUM(',' || reasons || ',' LIKE '%,unreadable,%') AS unreadable, SUM(source = 'offline') AS offlineDecisions,
-    COUNT(DISTINCT CASE WHEN direction = 'in' THEN subject_type || ':' || subject_id END) AS distinctPeople`;
-  const where = `venue_id = ? AND ${at} >= ? AND ${at} < ?`;
-  const days = db
-    .prepare(`SELECT date((${at} + ?) / 1000, 'unixepoch') AS date, ${figures} FROM entries WHERE ${where} GROUP BY 1 ORDER BY 1`)
-    .all(VN_OFFSET_MS, venue.id, range.fromMs, range.toMs) as DayFigures[];
-  const totals = db.prepare(`SELECT ${figures} FROM entries WHERE ${where}`).get(venue.id, range.fromMs, range.toMs) as Omit<DayFigures, 'date'>;
-  const devices = (
-    db.prepare(`SELECT device_id AS deviceId, COUNT(*) AS entries FROM entries WHERE ${where} GROUP BY 1 ORDER BY 1`).all(venue.id, range.fromMs, range.toMs) as Array<{
-      deviceId: string;
-      entries: number;
-    }>
-  ).map((d) => ({ ...d, gaps: gapsOf(d.deviceId) }));
-  const zero = (x: number | null) => x ?? 0;
+  const fill = (f: RawFigures | undefined): Omit<DayFigures, 'date'> => ({
+    entries: Number(f?.entries ?? 0),
+    exits: Number(f?.exits ?? 0),
+    allowed: Number(f?.allowed ?? 0),
+    denied: Number(f?.denied ?? 0),
+    warned: Number(f?.warned ?? 0),
+    unreadable: Number(f?.unreadable ?? 0),
+    offlineDecisions: Number(f?.offlineDecisions ?? 0),
+    distinctPeople: Number(f?.distinctPeople ?? 0),
+  });
   return {
     venueId: venue.id,
     venueName: venue.name,
     period: { from: range.from, to: range.to, timezone: 'Asia/Ho_Chi_Minh' },
-    days,
-    totals: {
-      entries: zero(totals.entries),
-      exits: zero(totals.exits),
-      allowed: zero(totals.allowed),
-      denied: zero(totals.denied),
-      warned: zero(totals.warned),
-      unreadable: zero(totals.unreadable),
-      offlineDecisions: zero(totals.offlineDecisions),
-      distinctPeople: zero(totals.distinctPeople),
-    },
+    days: days.map((d) => ({ date: d.date, ...fill(d) })),
+    totals: fill(totals),
     devices,
     generatedAt: now,
   };
+}
+
+export function reportRange(period: { month: string } | { date: string }): { fromMs: number; toMs: number; from: string; to: string } {
+  return 'month' in period ? monthRange(period.month) : dayRange(period.date);
 }
