@@ -1,6 +1,5 @@
 import { KioskError } from '../../../common/errors.ts';
-import type { OpenStoreOptions } from '../open.ts';
-import type { ServerStore } from '../store.ts';
+import type { OpenStoreOptions, ServerStore } from '../store.ts';
 
 /** Placeholder until the PostgreSQL engine lands (issue 12). */
 export const PostgresStore = {

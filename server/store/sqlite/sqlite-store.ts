@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RISK_PAGE_MAX } from '../../../common/risk.ts';
