@@ -36,6 +36,8 @@ export interface LoadtestOptions {
   json?: boolean;
   /** After the end, how long unacknowledged batches keep being retried. */
   drainS: number;
+  /** No progress line on stderr (tests and benchmarks that print their own). */
+  quiet?: boolean;
 }
 
 export interface LoadtestSummary {
@@ -74,7 +76,9 @@ export async function loadtest(options: LoadtestOptions): Promise<LoadtestSummar
     proxy: false,
     timeout: 120_000,
   });
-  const progress = (line: string) => process.stderr.write(`\r[loadtest] ${line}\u001b[K`);
+  const progress = (line: string) => {
+    if (!options.quiet) process.stderr.write(`\r[loadtest] ${line}\u001b[K`);
+  };
 
   const enrollStart = performance.now();
   const venue = await adminCall(admin, 'post', '/v1/venues', { name: `Loadtest ${new Date().toISOString()}`, kind: 'office' }, venueCreatedSchema);

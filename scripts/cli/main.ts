@@ -164,10 +164,11 @@ server
   .option('--admin-token <token>', 'enables the admin endpoints (or env KIOSK_ADMIN_TOKEN)')
   .addOption(new Option('--workers <n>', 'API processes on this port (stateless: every shared fact is in the database)').argParser(int('--workers', 1, 64)).default(1))
   .addOption(new Option('--retention-days <d>', 'entries older than this are removed (whole day partitions on PostgreSQL)').argParser(int('--retention-days', 1, 3650)).default(21))
-  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number }) => {
+  .addOption(new Option('--db-pool <n>', 'PostgreSQL connections per worker').argParser(int('--db-pool', 1, 1000)).default(10))
+  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number; dbPool: number }) => {
     const { dbOf, serverStart } = await import('./server.ts');
     const adminToken = o.adminToken ?? process.env.KIOSK_ADMIN_TOKEN;
-    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, ...(adminToken ? { adminToken } : {}) });
+    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, poolSize: o.dbPool, ...(adminToken ? { adminToken } : {}) });
   });
 
 const venue = server.command('venue').description('venues and enrollment codes');
