@@ -467,7 +467,7 @@ export class PostgresStore implements ServerStore, PgRunner {
         )
       ).rows;
       const totals = (await c.query<RawFigures>(`SELECT ${figures} FROM entries WHERE ${where}`, params)).rows[0];
-      const counts = (await c.query<{ deviceId: string; entries: number }>(`SELECT device_id AS "deviceId", count(*) AS entries FROM entries WHERE ${where} GROUP BY 1 ORDER BY 1 COLLATE "C"`, params))
+      const counts = (await c.query<{ deviceId: string; entries: number }>(`SELECT device_id AS "deviceId", count(*) AS entries FROM entries WHERE ${where} GROUP BY 1 ORDER BY device_id COLLATE "C"`, params))
         .rows;
       const ranges = (
         await c.query<{ device_id: string; from: number; to: number }>(

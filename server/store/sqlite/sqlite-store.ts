@@ -23,6 +23,7 @@ import type {
 import { reportRange, shapeVenueReport, VN_OFFSET_MS, type RawFigures, type VenueReport } from '../../services/report.ts';
 import {
   checkEnrollmentCode,
+  checkStorableText,
   DEFAULT_CODE_TTL_MS,
   gapsOf,
   isRiskListed,
@@ -259,6 +260,8 @@ export class SqliteStore implements ServerStore {
   // --- ingest -------------------------------------------------------------------------------
 
   async ingestBatch(device: Device, batch: BatchRequest): Promise<BatchResponse> {
+    // The same refusal as PostgreSQL's (which cannot store NUL): both engines answer the same input alike.
+    checkStorableText(batch.entries);
     return this.db.transaction((): BatchResponse => {
       const now = this.now();
       const seen = this.db.prepare('SELECT 1 FROM batches WHERE batch_id = ?').get(batch.batchId);
