@@ -55,9 +55,11 @@ const MAINTENANCE_LOCK = 0x6b696f736b2d6d74n;
  * bigint (count, SUM, our millisecond columns) and numeric come back as JavaScript numbers: every
  * value we store is far below 2^53, and the interface speaks numbers.
  */
-const numberTypes: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const toNumber = (v: string): number => Number(v);
+const numberTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown => (oid === INT8_OID || oid === NUMERIC_OID ? toNumber : (pg.types.getTypeParser(oid, format) as unknown)),
 };
 
 /** What the trust list (and any helper) needs: a plain read, or a function run inside one transaction. */
