@@ -58,8 +58,25 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
     return cluster;
   };
 
+  // One database for the contract suite and a schema per case (search_path in the URL): a fresh,
+  // empty store per case without CREATE DATABASE copying a template through the WAL each time.
+  let contractDb: string | undefined;
+  let schemas = 0;
+  async function freshSchema(): Promise<string> {
+    contractDb ??= await clusterOf().createDatabase('contract');
+    const name = `case_${++schemas}`;
+    const client = new pg.Client({ connectionString: contractDb });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${name}`);
+    } finally {
+      await client.end();
+    }
+    return `${contractDb}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
+  }
+
   serverStoreContract('postgres', async (options = {}) => {
-    const url = await clusterOf().createDatabase();
+    const url = await freshSchema();
     const store = await PostgresStore.open(url, { poolSize: 4, ...options });
     const others: PostgresStore[] = [];
     return {
@@ -191,6 +208,22 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
       expect((err as KioskError).code).toBe('store-unavailable');
       expect((err as KioskError).message).toContain('postgres://kiosk:***@127.0.0.1:1/kiosk');
       expect((err as KioskError).message).not.toContain('s3cret');
+    });
+
+    it('answers store-unavailable when every connection of the pool stays busy', async () => {
+      const url = await clusterOf().createDatabase();
+      const store = await PostgresStore.open(url, { poolSize: 1 });
+      try {
+        let release = (): void => undefined;
+        const held = store.tx(() => new Promise<void>((resolve) => (release = resolve)));
+        const err = await store.countEntries().catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'store-unavailable' });
+        release();
+        await held;
+        expect(await store.countEntries()).toBe(0);
+      } finally {
+        await store.close();
+      }
     });
 
     // Last in this file: it stops and restarts the shared cluster.

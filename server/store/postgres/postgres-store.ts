@@ -187,6 +187,11 @@ export class PostgresStore implements ServerStore, PgRunner {
       return new KioskError('store-unavailable', `the PostgreSQL database ${this.location} is unreachable (${describe(err)}); retry shortly`, { cause: err });
     }
     const code = pgCode(err);
+    // A deadlock or serialization failure (maintenance moving rows a batch re-sends) leaves nothing
+    // half-done: the kiosk's retry succeeds, so it is answered as a passing unavailability.
+    if (code === '40P01' || code === '40001') {
+      return new KioskError('store-unavailable', `the PostgreSQL database ${this.location} aborted a conflicting transaction (${describe(err)}); retry`, { cause: err });
+    }
     if (code === '22021' || code === '22P05' || code === '54000') {
       return new KioskError('bad-request', `text the database cannot store (a NUL byte or invalid UTF-8): ${describe(err)}`, { cause: err });
     }
