@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { serverPublicKeyOf } from '../server/store/rules.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPin } from '../core/identity/pin.ts';
-import { cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../server/seed.ts';
-import { ServerStore } from '../server/store.ts';
-import { buildServer } from '../server/app.ts';
+import { cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../server/services/seed.ts';
+import { SqliteStore } from '../server/store/sqlite/sqlite-store.ts';
+import { buildServer } from '../server/http/app.ts';
 import { fakeCameraFile, launchChromium, openGuard, startBrowserKiosk } from '../test/helpers/browser.ts';
 import { enrollDevice } from '../test/helpers/server.ts';
 import { writeDeviceKey } from '../test/helpers/kiosk.ts';
@@ -18,18 +19,18 @@ mkdirSync(out, { recursive: true });
 const people = makePeople(120, 12);
 const by = (s: Person['status']) => people.find((p) => p.status === s) as Person;
 
-const store = new ServerStore(':memory:');
-seedStatuses(store, people);
+const store = new SqliteStore(':memory:');
+await seedStatuses(store, people);
 const app = buildServer({ store });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-const device = enrollDevice(store, 'hospital');
+const device = await enrollDevice(store, 'hospital');
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-shots-'));
 const camera = fakeCameraFile('no-code', 3, 10, 5, 1280, 720);
 const kiosk = await startBrowserKiosk(
   {
-    server: { url, statusBudgetMs: 400, publicKey: store.serverPublicKey() },
+    server: { url, statusBudgetMs: 400, publicKey: serverPublicKeyOf(store.serverKey) },
     device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey(dir, device), riskListKey: device.riskListKey },
     venue: { kind: 'hospital', name: 'Bệnh viện Đa khoa Demo' },
     ui: { resultMs: 30_000, technicianPinHash: hashPin('246810') },
@@ -77,4 +78,4 @@ await browser.close();
 kiosk.kiosk.proc.kill('SIGTERM');
 camKiosk.kiosk.proc.kill('SIGTERM');
 await app.close();
-store.close();
+await store.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cccdQr, makePeople, pcCovidQr } from '../../server/seed.ts';
+import { cccdQr, makePeople, pcCovidQr } from '../../server/services/seed.ts';
 import { parsePayload } from './parse.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VN_FIXTURES } from '../../test/fixtures/vn/payloads.ts';
-import { bhytQr, makePeople } from '../../server/seed.ts';
+import { bhytQr, makePeople } from '../../server/services/seed.ts';
 import { parsePayload } from './parse.ts';
 import { maskName } from './text.ts';
 

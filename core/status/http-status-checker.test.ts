@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../common/clock.ts';
 import type { Subject } from '../../common/wire.ts';
-import { enrollDevice, startTestServer, type TestServer } from '../../test/helpers/server.ts';
+import { enrollDevice, startTestServer, type TestServer, setStatus } from '../../test/helpers/server.ts';
 import { HttpClient, type HttpOutcome, type HttpRequester, type RequestOptions } from '../http/client.ts';
 import { HttpStatusChecker } from './http-status-checker.ts';
 
@@ -48,8 +48,8 @@ describe('HttpStatusChecker', () => {
 
   it('answers online from the reference server, then from its cache', async () => {
     server = await startTestServer();
-    server.store.setSubjectStatus(subject, 'green', [], 1);
-    const device = enrollDevice(server.store);
+    await setStatus(server.store, subject, 'green', [], 1);
+    const device = await enrollDevice(server.store);
     const checker = new HttpStatusChecker({ http: new HttpClient({ baseUrl: server.url, identity: device.identity, clock: systemClock }), clock: systemClock, budgetMs: 400, cacheTtlMs: 60_000 });
     expect(await checker.check(subject)).toMatchObject({ source: 'online', status: 'green', dataAgeMs: null });
     expect(await checker.check(subject)).toMatchObject({ source: 'cache', status: 'green' });

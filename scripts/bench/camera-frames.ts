@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { Gray8 } from '../../common/qr/qr-decoder.ts';
-import { rng } from '../../server/seed.ts';
+import { rng } from '../../server/services/seed.ts';
 
 /**
  * Reproducible camera-like frames for the camera benchmark, `kiosk decode-frames` and the browser

@@ -8,8 +8,8 @@ import { startKiosk } from '../../core/runtime/start-kiosk.ts';
 import { FakeIndicator } from '../../drivers/fake/fake-indicator.ts';
 import { FakeRelay } from '../../drivers/fake/fake-relay.ts';
 import { FakeScanner } from '../../drivers/fake/fake-scanner.ts';
-import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import { cccdQr, makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { generateDeviceKey } from '../../core/identity/device-key.ts';
 import { writeFileSync } from 'node:fs';
 import type { ScanOutcome } from '../../core/pipeline/kiosk-core.ts';
@@ -30,15 +30,15 @@ export const pipelineSuite: Suite = {
   description: `scan-to-gate p50/p99 over ${SCANS} scans vs one bare durable insert`,
   async run(log) {
     const dir = mkdtempSync(join(tmpdir(), 'kiosk-bench-'));
-    const store = new ServerStore(join(dir, 'server.db'));
+    const store = new SqliteStore(join(dir, 'server.db'));
     const people = makePeople(SCANS, 99).map((p) => ({ ...p, status: 'green' as const, flags: [] }));
-    store.db.transaction(() => seedStatuses(store, people))();
-    const { venueId, enrollmentCode } = store.createVenue('Bench', 'hospital');
+    await seedStatuses(store, people);
+    const { venueId, enrollmentCode } = await store.createVenue('Bench', 'hospital');
     const key = generateDeviceKey();
-    const { device } = store.enroll(enrollmentCode, key.publicKeyRaw, 'bench');
+    const { device } = await store.enroll(enrollmentCode, key.publicKeyRaw, 'bench');
     const keyFile = join(dir, 'key.pem');
     writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
-    store.close();
+    await store.close();
     const server = await startServerProcess(join(dir, 'server.db'));
     const url = server.url;
 

@@ -9,7 +9,7 @@ import { identityFromKey, rawPublicKey } from '../../core/identity/device-key.ts
 import { silentLogger } from '../../core/log.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import { RiskList, RiskListSync } from '../../core/status/risk-list.ts';
-import { ServerStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { distribution, rssMiB, type Suite } from './common.ts';
 import { startServerProcess } from './server-process.ts';
 
@@ -28,10 +28,10 @@ export const riskListSuite: Suite = {
   async run(log) {
     const dir = mkdtempSync(join(tmpdir(), 'kiosk-bench-risk-'));
     const serverDb = join(dir, 'server.db');
-    const store = new ServerStore(serverDb);
-    const { enrollmentCode } = store.createVenue('Bench', 'office');
+    const store = new SqliteStore(serverDb);
+    const { enrollmentCode } = await store.createVenue('Bench', 'office');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const { device } = store.enroll(enrollmentCode, rawPublicKey(publicKey), 'bench');
+    const { device } = await store.enroll(enrollmentCode, rawPublicKey(publicKey), 'bench');
     const key = store.riskKey;
     const hashOf = (i: number) => createHmac('sha256', key).update(riskHashInput('cccd', `0${String(i).padStart(11, '0')}`)).digest().subarray(0, RISK_HASH_BYTES);
     const addAll = store.db.prepare('INSERT OR IGNORE INTO risk_list (hash) VALUES (?)');
@@ -43,7 +43,7 @@ export const riskListSuite: Suite = {
         logChange.run(h, 1);
       }
     })();
-    store.close();
+    await store.close();
     log(`  server list of ${LIST} hashes written`);
 
     const server = await startServerProcess(serverDb);
@@ -72,7 +72,7 @@ export const riskListSuite: Suite = {
     log(`  check one identifier: p50 ${check.p50} µs, p99 ${check.p99} µs (${hits} of ${CHECKS} listed)`);
 
     // 10,000 changes on the server: half removals of listed people, half new flags.
-    const edit = new ServerStore(serverDb);
+    const edit = new SqliteStore(serverDb);
     const del = edit.db.prepare('DELETE FROM risk_list WHERE hash = ?');
     const add = edit.db.prepare('INSERT OR IGNORE INTO risk_list (hash) VALUES (?)');
     const change = edit.db.prepare('INSERT INTO risk_changes (hash, is_added, at) VALUES (?, ?, 0)');
@@ -86,7 +86,7 @@ export const riskListSuite: Suite = {
         change.run(added, 1);
       }
     })();
-    edit.close();
+    await edit.close();
     t = performance.now();
     if (!(await sync.syncNow())) throw new Error('delta sync failed');
     const deltaSyncMs = performance.now() - t;

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { KioskEvent } from '../../common/events.ts';
-import { cccdQr, makePeople } from '../../server/seed.ts';
+import { cccdQr, makePeople } from '../../server/services/seed.ts';
 import { CHROMIUM, fakeCameraFile, launchChromium, openGuard, startBrowserKiosk } from '../../test/helpers/browser.ts';
 import { distribution, type Suite } from './common.ts';
 

@@ -11,8 +11,8 @@ import { startKiosk } from '../../core/runtime/start-kiosk.ts';
 import { FakeIndicator } from '../../drivers/fake/fake-indicator.ts';
 import { FakeRelay } from '../../drivers/fake/fake-relay.ts';
 import { FakeScanner } from '../../drivers/fake/fake-scanner.ts';
-import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import { cccdQr, makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { distribution, type Suite } from './common.ts';
 import { startServerProcess } from './server-process.ts';
 
@@ -30,14 +30,14 @@ export const statusSuite: Suite = {
   async run(log) {
     const dir = mkdtempSync(join(tmpdir(), 'kiosk-bench-status-'));
     const serverDb = join(dir, 'server.db');
-    const store = new ServerStore(serverDb);
+    const store = new SqliteStore(serverDb);
     const people = makePeople(SCANS * 2, 5);
-    store.db.transaction(() => seedStatuses(store, people))();
-    const { venueId, enrollmentCode } = store.createVenue('Bench', 'office');
+    await seedStatuses(store, people);
+    const { venueId, enrollmentCode } = await store.createVenue('Bench', 'office');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const { device } = store.enroll(enrollmentCode, rawPublicKey(publicKey), 'bench');
+    const { device } = await store.enroll(enrollmentCode, rawPublicKey(publicKey), 'bench');
     const riskListKey = store.riskKey.toString('base64url');
-    store.close();
+    await store.close();
     const keyFile = join(dir, 'key.pem');
     writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), { mode: 0o600 });
 

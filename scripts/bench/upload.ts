@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rawPublicKey } from '../../core/identity/device-key.ts';
-import { ServerStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import type { Suite } from './common.ts';
 import { fillOutbox } from './outbox-fill.ts';
 import { buildOptions } from '../build.ts';
@@ -28,11 +28,11 @@ export const uploadSuite: Suite = {
   async run(log) {
     const dir = mkdtempSync(join(tmpdir(), 'kiosk-bench-up-'));
     const serverDb = join(dir, 'server.db');
-    const store = new ServerStore(serverDb);
-    const { venueId, enrollmentCode } = store.createVenue('Bench', 'bus-station');
+    const store = new SqliteStore(serverDb);
+    const { venueId, enrollmentCode } = await store.createVenue('Bench', 'bus-station');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const { device } = store.enroll(enrollmentCode, rawPublicKey(publicKey), 'bench');
-    store.close();
+    const { device } = await store.enroll(enrollmentCode, rawPublicKey(publicKey), 'bench');
+    await store.close();
     const keyFile = join(dir, 'key.pem');
     writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), { mode: 0o600 });
 
@@ -53,9 +53,9 @@ export const uploadSuite: Suite = {
     const deployed = await catchUp(bundle, config);
     const fromSource = await catchUp(KIOSK, config, () => fillOutbox(kioskDb, BACKLOG, 'bench-boot-2'));
     await server.stop();
-    const check = new ServerStore(serverDb);
-    const onServer = check.countEntries();
-    check.close();
+    const check = new SqliteStore(serverDb);
+    const onServer = await check.countEntries();
+    await check.close();
     const { uploaded, ms, peakRss } = deployed;
     const entriesPerSecond = Math.round((uploaded / ms) * 1000);
     log(`  bundled kiosk: uploaded ${uploaded} in ${(ms / 1000).toFixed(2)} s: ${entriesPerSecond} entries/s, core peak RSS ${peakRss} MiB`);

@@ -11,13 +11,13 @@ import type { RawScan } from '../../drivers/contracts/scanner.ts';
 import { FakeIndicator } from '../../drivers/fake/fake-indicator.ts';
 import { FakeRelay } from '../../drivers/fake/fake-relay.ts';
 import { FakeScanner } from '../../drivers/fake/fake-scanner.ts';
-import { buildServer } from '../../server/app.ts';
+import { buildServer } from '../../server/http/app.ts';
 import { createPrivateKey } from 'node:crypto';
 import { issueDcc, testResult, vaccination } from '../dcc/issue.ts';
 import DEMO_SIGNER from '../dcc/demo-signer.json' with { type: 'json' };
 import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: 'json' };
-import { bhytQr, cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import { bhytQr, cccdQr, makePeople, pcCovidQr, seedStatuses, type Person } from '../../server/services/seed.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { demoWatchdog } from './demo-watchdog.ts';
 import { makeLogger, printJson } from './output.ts';
 
@@ -85,16 +85,16 @@ function demoMix(people: readonly Person[]): Array<{ label: string; payload: str
 export async function demoCommand(options: DemoOptions): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kiosk-demo-'));
   const log = makeLogger(process.env.KIOSK_LOG_LEVEL ?? 'error');
-  const store = new ServerStore(join(dir, 'server.db'));
+  const store = new SqliteStore(join(dir, 'server.db'));
   const app = buildServer({ store });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
   const people = makePeople(200, 7);
-  store.db.transaction(() => seedStatuses(store, people))();
-  store.trustList.import([DEMO_SIGNER.csca as TrustEntry, DEMO_SIGNER.dsc], BUNDLED_VALUE_SETS);
-  const venue = store.createVenue('Bệnh viện Đa khoa Demo', 'hospital');
+  await seedStatuses(store, people);
+  await store.trustList.import([DEMO_SIGNER.csca as TrustEntry, DEMO_SIGNER.dsc], BUNDLED_VALUE_SETS);
+  const venue = await store.createVenue('Bệnh viện Đa khoa Demo', 'hospital');
   const configPath = join(dir, 'kiosk.json');
   const enrolled = await provision({ serverUrl: url, code: venue.enrollmentCode, configPath });
   const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
@@ -143,9 +143,9 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
   const isDrained = (await running.uploader?.drain(20_000)) ?? false;
   const counters = { ...running.core.counters };
   await running.stop('demo finished');
-  const onServer = store.listEntries({ deviceId: enrolled.deviceId }).length;
+  const onServer = (await store.listEntries({ deviceId: enrolled.deviceId })).length;
   await app.close();
-  store.close();
+  await store.close();
 
   out('watchdog: killing the core with SIGKILL during an open gate pulse…');
   const greenPerson = people.find((p) => p.status === 'green') as Person;

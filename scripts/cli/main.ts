@@ -153,18 +153,21 @@ config
     configCheck(file, o);
   });
 
+const DB_HELP = 'SQLite database file, or a postgres://user:password@host/db URL (default: env KIOSK_SERVER_DB)';
 const server = program.command('server').description('the reference tracing server');
 server
   .command('start')
   .description('serve the API of docs/api.md')
   .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').argParser(int('--port', 0, 65535)).default(8080))
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--admin-token <token>', 'enables the admin endpoints (or env KIOSK_ADMIN_TOKEN)')
-  .action(async (o: { port: number; db: string; host: string; adminToken?: string }) => {
-    const { serverStart } = await import('./server.ts');
+  .addOption(new Option('--workers <n>', 'API processes on this port (stateless: every shared fact is in the database)').argParser(int('--workers', 1, 64)).default(1))
+  .addOption(new Option('--retention-days <d>', 'entries older than this are removed (whole day partitions on PostgreSQL)').argParser(int('--retention-days', 1, 3650)).default(21))
+  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number }) => {
+    const { dbOf, serverStart } = await import('./server.ts');
     const adminToken = o.adminToken ?? process.env.KIOSK_ADMIN_TOKEN;
-    await serverStart({ port: o.port, db: o.db, host: o.host, ...(adminToken ? { adminToken } : {}) });
+    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, ...(adminToken ? { adminToken } : {}) });
   });
 
 const venue = server.command('venue').description('venues and enrollment codes');
@@ -173,12 +176,12 @@ venue
   .description('create a venue and its first one-time enrollment code')
   .requiredOption('--name <name>', 'venue name')
   .addOption(new Option('--kind <kind>', 'venue kind').choices(VENUE_KINDS).makeOptionMandatory())
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
   .option('--url <url>', 'the server URL kiosks will use: adds "enrollmentQr" (KIOSK-ENROLL:…) to the output')
   .option('--qr <file.png>', 'with --url: also write the enrollment QR as a PNG to print')
   .option('--json', 'print {"venueId","enrollmentCode","expiresAt"}')
-  .action(async (o: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
+  .action(async (o: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
     const { venueAdd } = await import('./server.ts');
     await venueAdd(o);
   });
@@ -186,12 +189,12 @@ venue
   .command('code')
   .description('issue another one-time enrollment code for a venue')
   .requiredOption('--venue <id>', 'venue id')
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
   .option('--url <url>', 'the server URL kiosks will use: adds "enrollmentQr" (KIOSK-ENROLL:…) to the output')
   .option('--qr <file.png>', 'with --url: also write the enrollment QR as a PNG to print')
   .option('--json', 'print JSON')
-  .action(async (o: { venue: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
+  .action(async (o: { venue: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
     const { venueCode } = await import('./server.ts');
     await venueCode(o);
   });
@@ -199,51 +202,52 @@ venue
 server
   .command('entries')
   .description('list received entries')
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .option('--venue <id>', 'only this venue')
   .option('--device <id>', 'only this device')
   .option('--json', 'print a JSON array of entries')
+  .option('--count', 'print only how many entries the server holds ({"count":N} with --json)')
   .option('--unseal-key <file>', "health authority's X25519 private key: show sealed subjects")
-  .action(async (o: { db: string; json?: boolean; venue?: string; device?: string; unsealKey?: string }) => {
+  .action(async (o: { db?: string; json?: boolean; count?: boolean; venue?: string; device?: string; unsealKey?: string }) => {
     const { listEntries } = await import('./server.ts');
-    listEntries(o);
+    await listEntries(o);
   });
 
 server
   .command('report')
   .description("a venue's monthly (or daily) entry/exit report, Vietnam days")
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .requiredOption('--venue <id>', 'venue id')
   .option('--month <YYYY-MM>', 'monthly report with a daily breakdown')
   .option('--date <YYYY-MM-DD>', 'daily report')
   .option('--json', 'print the report as JSON')
-  .action(async (o: { db: string; venue: string; month?: string; date?: string; json?: boolean }) => {
+  .action(async (o: { db?: string; venue: string; month?: string; date?: string; json?: boolean }) => {
     const { report } = await import('./server.ts');
-    report(o);
+    await report(o);
   });
 
 server
   .command('seed')
   .description('add realistic test people with declaration statuses')
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .addOption(new Option('--count <n>', 'people').argParser(int('--count', 1, 10_000_000)).default(1000))
   .addOption(new Option('--seed <n>', 'random seed').argParser(int('--seed')).default(2021))
   .option('--json', 'print JSON')
-  .action(async (o: { db: string; count: number; seed: number; json?: boolean }) => {
+  .action(async (o: { db?: string; count: number; seed: number; json?: boolean }) => {
     const { seed } = await import('./server.ts');
-    seed(o);
+    await seed(o);
   });
 
 const trust = server.command('trust').description('the EU DCC trust list kiosks sync');
 trust
   .command('import <file>')
   .description('publish exactly the certificates in FILE (EU gateway shape: JSON array of {kid, country, rawData}) as a new list version')
-  .requiredOption('--db <file>', 'SQLite database file')
+  .option('--db <file|url>', DB_HELP)
   .option('--value-sets <file>', 'value sets JSON ({"vaccines-covid-19-names": {code: name}, ...}); default: the bundled ones')
   .option('--json', 'print {"version","added","removed","unchanged"}')
-  .action(async (file: string, o: { db: string; valueSets?: string; json?: boolean }) => {
+  .action(async (file: string, o: { db?: string; valueSets?: string; json?: boolean }) => {
     const { trustImport } = await import('./server.ts');
-    trustImport({ file, ...o });
+    await trustImport({ file, ...o });
   });
 
 const keys = program.command('keys').description('key material');

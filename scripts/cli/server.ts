@@ -7,20 +7,67 @@ import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: '
 import { KioskError } from '../../common/errors.ts';
 import { unsealSubject } from '../../core/privacy/seal.ts';
 import { VENUE_KINDS, type VenueKind } from '../../common/wire.ts';
-import { buildServer } from '../../server/app.ts';
-import { makePeople, seedStatuses } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import cluster from 'node:cluster';
+import { buildServer } from '../../server/http/app.ts';
+import { openStore, redactDb } from '../../server/store/open.ts';
+import type { ServerStore } from '../../server/store/store.ts';
+import { makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { fail, printJson } from './output.ts';
 
 const valueSetsSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
-export async function serverStart(options: { port: number; db: string; host: string; adminToken?: string }): Promise<void> {
+/** The database of a `kiosk server` command: --db, else KIOSK_SERVER_DB. */
+export function dbOf(o: { db?: string }): string {
+  const db = o.db ?? process.env.KIOSK_SERVER_DB;
+  if (!db) fail(new KioskError('config-missing', 'give --db FILE (SQLite) or --db postgres://… (or set KIOSK_SERVER_DB)'));
+  return db;
+}
+
+/** Opens the store, runs `work`, closes it; any failure is printed for a technician with its exit code. */
+async function withStore<T>(db: string, work: (store: ServerStore) => Promise<T>): Promise<T> {
+  let store: ServerStore | undefined;
+  try {
+    store = await openStore(db);
+    return await work(store);
+  } catch (err) {
+    return fail(err);
+  } finally {
+    await store?.close();
+  }
+}
+
+export interface ServerStartOptions {
+  port: number;
+  db: string;
+  host: string;
+  adminToken?: string;
+  workers: number;
+  retentionDays: number;
+}
+
+/**
+ * One API process, or with `workers` > 1 a supervisor that forks that many onto one port (node:cluster
+ * shares the listening socket) and restarts any that dies. Workers keep no state of their own: nonces,
+ * codes, rate limits and revocations are in the database, so hosts can run workers against one database.
+ */
+export async function serverStart(options: ServerStartOptions): Promise<void> {
+  if (options.workers > 1 && cluster.isPrimary) return superviseWorkers(options);
   let store: ServerStore;
   try {
-    store = new ServerStore(options.db);
+    store = await openStore(options.db);
   } catch (err) {
     fail(err);
   }
+  const housekeeping = async () => {
+    try {
+      await store.maintain(options.retentionDays);
+    } catch (err) {
+      process.stderr.write(`kiosk server: housekeeping failed (will retry in an hour): ${(err as Error).message}\n`);
+    }
+  };
+  await housekeeping();
+  const timer = setInterval(() => void housekeeping(), 3600_000);
+  timer.unref();
   const app = buildServer({ store, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
   try {
     await app.listen({ port: options.port, host: options.host });
@@ -29,14 +76,58 @@ export async function serverStart(options: { port: number; db: string; host: str
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  printJson({ listening: `http://${options.host}:${port}`, port, db: options.db });
+  const started = { listening: `http://${options.host}:${port}`, port, db: redactDb(options.db), store: store.engine, workers: options.workers };
+  if (cluster.isWorker) process.send?.({ kind: 'listening', ...started });
+  else printJson(started);
   const stop = async () => {
+    clearInterval(timer);
     await app.close();
-    store.close();
+    await store.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+async function superviseWorkers(options: ServerStartOptions): Promise<void> {
+  let isStopping = false;
+  let isAnnounced = false;
+  const restarts: number[] = [];
+  const fork = (): void => {
+    const worker = cluster.fork();
+    worker.on('message', (m: unknown) => {
+      const msg = m as { kind?: string };
+      if (msg.kind === 'listening' && !isAnnounced) {
+        isAnnounced = true;
+        const { kind: _kind, ...started } = msg as Record<string, unknown>;
+        printJson(started);
+      }
+    });
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (isStopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    // A worker that cannot even open the database would die forever: give up after 10 deaths a minute.
+    const now = Date.now();
+    restarts.push(now);
+    while ((restarts[0] ?? now) < now - 60_000) restarts.shift();
+    process.stderr.write(`kiosk server: worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); starting another\n`);
+    if (restarts.length > 10) {
+      process.stderr.write('kiosk server: workers keep dying (10 in a minute): stopping; see the errors above\n');
+      process.exit(1);
+    }
+    setTimeout(fork, Math.min(5000, 100 * restarts.length));
+  });
+  const stop = (): void => {
+    isStopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  for (let i = 0; i < options.workers; i++) fork();
 }
 
 /** The enrollment QR text (and PNG) when the kiosks' server URL is known. */
@@ -49,44 +140,39 @@ async function enrollmentQr(code: string, options: { url?: string; qr?: string }
   return text;
 }
 
-export async function venueAdd(options: { name: string; kind: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
+export async function venueAdd(options: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
   if (!(VENUE_KINDS as readonly string[]).includes(options.kind)) {
     fail(new KioskError('bad-request', `--kind must be one of ${VENUE_KINDS.join(', ')}`));
   }
-  const store = new ServerStore(options.db);
-  try {
-    const created = store.createVenue(options.name, options.kind as VenueKind, options.codeTtlHours * 3600_000);
+  await withStore(dbOf(options), async (store) => {
+    const created = await store.createVenue(options.name, options.kind as VenueKind, options.codeTtlHours * 3600_000);
     const qrText = await enrollmentQr(created.enrollmentCode, options);
     if (options.json) printJson({ ...created, ...(qrText ? { enrollmentQr: qrText } : {}) });
     else {
       process.stdout.write(`venue ${created.venueId} created; enrollment code ${created.enrollmentCode} (valid until ${new Date(created.expiresAt).toISOString()})\n`);
       if (qrText) process.stdout.write(`enrollment QR: ${qrText}${options.qr ? ` (written to ${options.qr})` : ''}\n`);
     }
-  } catch (err) {
-    fail(err);
-  } finally {
-    store.close();
-  }
+  });
 }
 
-export async function venueCode(options: { venue: string; db: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
-  const store = new ServerStore(options.db);
-  try {
-    const issued = store.issueEnrollmentCode(options.venue, options.codeTtlHours * 3600_000);
+export async function venueCode(options: { venue: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
+  await withStore(dbOf(options), async (store) => {
+    const issued = await store.issueEnrollmentCode(options.venue, options.codeTtlHours * 3600_000);
     const qrText = await enrollmentQr(issued.code, options);
     if (options.json) printJson({ venueId: options.venue, enrollmentCode: issued.code, expiresAt: issued.expiresAt, ...(qrText ? { enrollmentQr: qrText } : {}) });
     else process.stdout.write(`enrollment code ${issued.code} for ${options.venue}${qrText ? `\nenrollment QR: ${qrText}` : ''}\n`);
-  } catch (err) {
-    fail(err);
-  } finally {
-    store.close();
-  }
+  });
 }
 
-export function listEntries(options: { db: string; json?: boolean; venue?: string; device?: string; unsealKey?: string }): void {
-  const store = new ServerStore(options.db);
-  try {
-    let entries = store.listEntries({
+export async function listEntries(options: { db?: string; json?: boolean; count?: boolean; venue?: string; device?: string; unsealKey?: string }): Promise<void> {
+  await withStore(dbOf(options), async (store) => {
+    if (options.count) {
+      const count = await store.countEntries();
+      if (options.json) printJson({ count });
+      else process.stdout.write(`${count} entries\n`);
+      return;
+    }
+    let entries = await store.listEntries({
       ...(options.venue ? { venueId: options.venue } : {}),
       ...(options.device ? { deviceId: options.device } : {}),
     });
@@ -105,16 +191,13 @@ export function listEntries(options: { db: string; json?: boolean; venue?: strin
       );
     }
     process.stdout.write(`${entries.length} entries\n`);
-  } finally {
-    store.close();
-  }
+  });
 }
 
-export function report(options: { db: string; venue: string; month?: string; date?: string; json?: boolean }): void {
+export async function report(options: { db?: string; venue: string; month?: string; date?: string; json?: boolean }): Promise<void> {
   if ((options.month === undefined) === (options.date === undefined)) fail(new KioskError('bad-request', 'give exactly one of --month YYYY-MM or --date YYYY-MM-DD'));
-  const store = new ServerStore(options.db);
-  try {
-    const r = store.report(options.venue, options.month !== undefined ? { month: options.month } : { date: options.date as string });
+  await withStore(dbOf(options), async (store) => {
+    const r = await store.report(options.venue, options.month !== undefined ? { month: options.month } : { date: options.date as string });
     if (options.json) {
       printJson(r);
       return;
@@ -126,40 +209,34 @@ export function report(options: { db: string; venue: string; month?: string; dat
       out(`${d.date}  ${[d.entries, d.exits, d.allowed, d.denied, d.warned, d.unreadable, d.offlineDecisions, d.distinctPeople].map((n, i) => String(n).padStart([7, 6, 8, 7, 7, 11, 8, 7][i] ?? 7)).join('')}`);
     }
     for (const dev of r.devices) out(`device ${dev.deviceId}: ${dev.entries} entries${dev.gaps.length ? `, missing seq ${dev.gaps.map((g) => `${g.from}-${g.to}`).join(', ')}` : ''}`);
-  } catch (err) {
-    fail(err);
-  } finally {
-    store.close();
-  }
+  });
 }
 
-export function seed(options: { db: string; count: number; seed: number; json?: boolean }): void {
-  const store = new ServerStore(options.db);
-  try {
+export async function seed(options: { db?: string; count: number; seed: number; json?: boolean }): Promise<void> {
+  await withStore(dbOf(options), async (store) => {
     const people = makePeople(options.count, options.seed);
-    store.db.transaction(() => seedStatuses(store, people))();
+    await seedStatuses(store, people);
     const byStatus: Record<string, number> = {};
     for (const p of people) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
     if (options.json) printJson({ people: people.length, byStatus });
     else process.stdout.write(`seeded ${people.length} people: ${JSON.stringify(byStatus)}\n`);
-  } finally {
-    store.close();
-  }
+  });
 }
 
-export function trustImport(options: { file: string; db: string; valueSets?: string; json?: boolean }): void {
-  let store: ServerStore | undefined;
+export async function trustImport(options: { file: string; db?: string; valueSets?: string; json?: boolean }): Promise<void> {
+  let entries: ReturnType<typeof readTrustFile>;
+  let valueSets: z.infer<typeof valueSetsSchema>;
   try {
-    const entries = readTrustFile(options.file);
-    const valueSets = valueSetsSchema.safeParse(options.valueSets === undefined ? BUNDLED_VALUE_SETS : JSON.parse(readFileSync(options.valueSets, 'utf8')));
-    if (!valueSets.success) throw new KioskError('bad-request', `${options.valueSets ?? 'value sets'}: must be {"set": {"code": "name"}}`);
-    store = new ServerStore(options.db);
-    const r = store.trustList.import(entries, valueSets.data);
-    if (options.json) printJson(r);
-    else process.stdout.write(`trust list version ${r.version}: ${r.added} added, ${r.removed} removed, ${r.unchanged} unchanged\n`);
+    entries = readTrustFile(options.file);
+    const parsed = valueSetsSchema.safeParse(options.valueSets === undefined ? BUNDLED_VALUE_SETS : JSON.parse(readFileSync(options.valueSets, 'utf8')));
+    if (!parsed.success) throw new KioskError('bad-request', `${options.valueSets ?? 'value sets'}: must be {"set": {"code": "name"}}`);
+    valueSets = parsed.data;
   } catch (err) {
     fail(err);
-  } finally {
-    store?.close();
   }
+  await withStore(dbOf(options), async (store) => {
+    const r = await store.trustList.import(entries, valueSets);
+    if (options.json) printJson(r);
+    else process.stdout.write(`trust list version ${r.version}: ${r.added} added, ${r.removed} removed, ${r.unchanged} unchanged\n`);
+  });
 }

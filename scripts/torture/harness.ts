@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { serverPublicKeyOf } from '../../server/store/rules.ts';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -6,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { rawPublicKey } from '../../core/identity/device-key.ts';
-import { buildServer } from '../../server/app.ts';
-import { cccdQr, makePeople, pcCovidQr, rng, seedStatuses } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import { buildServer } from '../../server/http/app.ts';
+import { cccdQr, makePeople, pcCovidQr, rng, seedStatuses } from '../../server/services/seed.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 
 const KIOSK = join(import.meta.dirname, '..', 'kiosk.js');
 
@@ -26,7 +27,7 @@ export interface TortureResult {
 
 export interface Rig {
   dir: string;
-  store: ServerStore;
+  store: SqliteStore;
   url: string;
   deviceId: string;
   configPath: string;
@@ -37,16 +38,16 @@ export interface Rig {
 /** Server (in this process), an enrolled device, a kiosk config with the stdin scanner. */
 export async function makeRig(options: { serverUrlOverride?: (url: string) => Promise<string>; upload?: Record<string, number> } = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'kiosk-torture-'));
-  const store = new ServerStore(join(dir, 'server.db'));
+  const store = new SqliteStore(join(dir, 'server.db'));
   const app = buildServer({ store });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const people = makePeople(3000, 77);
-  store.db.transaction(() => seedStatuses(store, people))();
-  const { venueId, enrollmentCode } = store.createVenue('Torture', 'bus-station');
+  await seedStatuses(store, people);
+  const { venueId, enrollmentCode } = await store.createVenue('Torture', 'bus-station');
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const { device } = store.enroll(enrollmentCode, rawPublicKey(publicKey), 'torture');
+  const { device } = await store.enroll(enrollmentCode, rawPublicKey(publicKey), 'torture');
   const keyFile = join(dir, 'key.pem');
   writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), { mode: 0o600 });
   const kioskUrl = options.serverUrlOverride ? await options.serverUrlOverride(url) : url;
@@ -54,7 +55,7 @@ export async function makeRig(options: { serverUrlOverride?: (url: string) => Pr
   writeFileSync(
     configPath,
     JSON.stringify({
-      server: { url: kioskUrl, statusBudgetMs: 300, publicKey: store.serverPublicKey() },
+      server: { url: kioskUrl, statusBudgetMs: 300, publicKey: serverPublicKeyOf(store.serverKey) },
       device: { id: device.id, venueId, keyFile },
       store: { path: join(dir, 'kiosk.db') },
       scanner: { kind: 'stdin' },
@@ -64,7 +65,7 @@ export async function makeRig(options: { serverUrlOverride?: (url: string) => Pr
     }),
   );
   const payloads = people.flatMap((p, i) => [cccdQr(p), pcCovidQr(p, i % 2 === 0), ...(i % 50 === 0 ? ['not a qr', '\u0001binary'] : [])]);
-  return { dir, store, url, deviceId: device.id, configPath, payloads, close: async () => (await app.close(), store.close()) };
+  return { dir, store, url, deviceId: device.id, configPath, payloads, close: async () => (await app.close(), await store.close()) };
 }
 
 /** What the kiosk's outbox holds: entry ids in seq order. */
@@ -89,9 +90,9 @@ export async function drain(rig: Rig, timeoutMs = 60_000): Promise<number | null
   return new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
 }
 
-export function compare(rig: Rig, printed: ReadonlySet<string>, iterations: number, details: Record<string, unknown>): TortureResult {
+export async function compare(rig: Rig, printed: ReadonlySet<string>, iterations: number, details: Record<string, unknown>): Promise<TortureResult> {
   const stored = kioskEntries(rig);
-  const server = rig.store.listEntries({ deviceId: rig.deviceId });
+  const server = await rig.store.listEntries({ deviceId: rig.deviceId });
   const onServer = new Set(server.map((e) => e.entryId));
   const storedSet = new Set(stored);
   const lostPrinted = [...printed].filter((id) => !onServer.has(id));
@@ -105,7 +106,7 @@ export function compare(rig: Rig, printed: ReadonlySet<string>, iterations: numb
     onServer: server.length,
     lost: new Set([...lostPrinted, ...lostStored]).size,
     duplicated: server.length - seqs.size + extra.length,
-    details: { ...details, lostPrinted: lostPrinted.slice(0, 5), lostStored: lostStored.slice(0, 5), gaps: rig.store.gaps(rig.deviceId) },
+    details: { ...details, lostPrinted: lostPrinted.slice(0, 5), lostStored: lostStored.slice(0, 5), gaps: await rig.store.gaps(rig.deviceId) },
   };
 }
 
@@ -156,7 +157,7 @@ export async function killTorture(options: { iterations: number; seed?: number; 
       if (options.log && (i + 1) % 10 === 0) options.log(`  ${i + 1}/${options.iterations} kills, ${printed.size} verdicts printed`);
     }
     const drainCode = await drain(rig);
-    return compare(rig, printed, options.iterations, { kills, drainCode, scansWritten: next });
+    return await compare(rig, printed, options.iterations, { kills, drainCode, scansWritten: next });
   } finally {
     await rig.close();
   }

@@ -4,7 +4,7 @@ import { startKiosk } from '../../core/runtime/start-kiosk.ts';
 import { FakeIndicator } from '../../drivers/fake/fake-indicator.ts';
 import { FakeRelay } from '../../drivers/fake/fake-relay.ts';
 import { FakeScanner } from '../../drivers/fake/fake-scanner.ts';
-import { rng } from '../../server/seed.ts';
+import { rng } from '../../server/services/seed.ts';
 import { readFileSync } from 'node:fs';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
 import { compare, makeRig, type TortureResult } from './harness.ts';
@@ -45,7 +45,7 @@ export async function proxyTorture(options: { scans: number; seed?: number; log?
     await running.core.whenIdle();
     const isDrained = (await running.uploader?.drain(120_000)) ?? false;
     await running.stop();
-    const result = compare(rig, printed, 1, { isDrained, faults: { ...proxy?.counts } });
+    const result = await compare(rig, printed, 1, { isDrained, faults: { ...proxy?.counts } });
     options.log?.(`  faults injected: ${JSON.stringify(proxy?.counts)}`);
     return result;
   } finally {

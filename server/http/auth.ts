@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { KioskError } from '../common/errors.ts';
-import { MAX_CLOCK_SKEW_MS, SIGNATURE_HEADERS, signingString } from '../common/wire.ts';
-import type { Device, ServerStore } from './store.ts';
+import { KioskError } from '../../common/errors.ts';
+import { MAX_CLOCK_SKEW_MS, SIGNATURE_HEADERS, signingString } from '../../common/wire.ts';
+import type { Device, ServerStore } from '../store/store.ts';
 
 export class ClockSkewError extends KioskError {
   readonly serverTime: number;
@@ -28,7 +28,7 @@ export class SignatureVerifier {
     this.now = now;
   }
 
-  verify(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Device {
+  async verify(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Device> {
     const h = (name: string): string => {
       const v = headers[name];
       if (typeof v !== 'string' || v === '') throw new KioskError('unauthorized', `missing header ${name}: requests must be signed`);
@@ -40,7 +40,7 @@ export class SignatureVerifier {
     const contentSha256 = h(SIGNATURE_HEADERS.contentSha256);
     const signature = h(SIGNATURE_HEADERS.signature);
 
-    const device = this.store.device(deviceId);
+    const device = await this.store.device(deviceId);
     if (!device) throw new KioskError('unauthorized', 'unknown device: enroll it first');
     if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) throw new KioskError('unauthorized', 'malformed nonce');
     const digest = createHash('sha256').update(body).digest('hex');
@@ -61,7 +61,7 @@ export class SignatureVerifier {
     if (!Number.isFinite(ts) || Math.abs(ts - now) > MAX_CLOCK_SKEW_MS) {
       throw new ClockSkewError(`request time ${timestamp} is more than ${MAX_CLOCK_SKEW_MS / 1000} s from the server clock`, now);
     }
-    if (!this.store.useNonce(deviceId, nonce, now + 2 * MAX_CLOCK_SKEW_MS)) {
+    if (!(await this.store.useNonce(deviceId, nonce, now + 2 * MAX_CLOCK_SKEW_MS))) {
       throw new KioskError('replayed', 'nonce already used: this request was replayed');
     }
     return device;

@@ -1,5 +1,6 @@
-import type { HealthStatus } from '../common/verdict.ts';
-import type { Subject } from '../common/wire.ts';
+import type { HealthStatus } from '../../common/verdict.ts';
+import type { Subject } from '../../common/wire.ts';
+import type { ServerStore, SubjectStatusRow } from '../store/store.ts';
 
 /**
  * Realistic, reproducible test people: Vietnamese names with diacritics, CCCD numbers consistent
@@ -123,18 +124,21 @@ export function subjectsOf(p: Person): Subject[] {
   ];
 }
 
-export interface StatusSink {
-  setSubjectStatus(subject: Subject, status: HealthStatus, flags: readonly string[], declaredAt: number | null): void;
-}
-
 /**
- * Writes the people's statuses, declarations dated relative to `nowMs` (so seeded data stays current
- * whenever it is seeded); people with status `unknown` get no row (the server never heard of them).
+ * The status rows of the people, declarations dated relative to `nowMs` (so seeded data stays
+ * current whenever it is seeded); people with status `unknown` get no row (the server never heard of them).
  */
-export function seedStatuses(sink: StatusSink, people: readonly Person[], nowMs = Date.now()): void {
+export function statusRowsOf(people: readonly Person[], nowMs = Date.now()): SubjectStatusRow[] {
+  const rows: SubjectStatusRow[] = [];
   for (const p of people) {
     if (p.status === 'unknown') continue;
     const declaredAt = p.declaredHoursAgo === null ? null : nowMs - p.declaredHoursAgo * 3600_000;
-    for (const s of subjectsOf(p)) sink.setSubjectStatus(s, p.status, p.flags, declaredAt);
+    for (const subject of subjectsOf(p)) rows.push({ subject, status: p.status, flags: p.flags, declaredAt });
   }
+  return rows;
+}
+
+/** Writes the people's statuses in one go. */
+export async function seedStatuses(store: Pick<ServerStore, 'setSubjectStatuses'>, people: readonly Person[], nowMs = Date.now()): Promise<void> {
+  await store.setSubjectStatuses(statusRowsOf(people, nowMs));
 }

@@ -1,17 +1,11 @@
 import { KioskError } from '../../common/errors.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
-import type { ServerStore } from './store.ts';
+import type { OpenStoreOptions, ServerStore } from './store.ts';
 
 /**
  * The one place that chooses an engine: a postgres:// or postgresql:// URL opens PostgreSQL, anything
  * else is a SQLite file path (the default for trying the server, the demo and tests).
  */
-export interface OpenStoreOptions {
-  now?: () => number;
-  /** Connections per process (PostgreSQL). */
-  poolSize?: number;
-}
-
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 
 /** A database location safe to print: the password of a URL is replaced by ***. */

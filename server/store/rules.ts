@@ -1,8 +1,8 @@
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { RISK_HASH_BYTES, riskHashInput } from '../../common/risk.ts';
 import { KioskError } from '../../common/errors.ts';
 import type { HealthStatus } from '../../common/verdict.ts';
-import type { RiskListResponse, SeqRange, StatusResponse, Subject, WireEntry } from '../../common/wire.ts';
+import type { RiskListResponse, SeqRange, StatusResponse, Subject } from '../../common/wire.ts';
 
 /**
  * What both store engines decide the same way: identifiers, enrollment-code rules, seq-range
@@ -87,24 +87,13 @@ export function riskHash(riskKey: Buffer, subject: Subject): Buffer {
 export const isRiskListed = (status: string, flags: readonly string[]): boolean => status === 'red' || flags.includes('F0') || flags.includes('F1');
 
 /**
- * PostgreSQL refuses NUL in text and both engines would store a lone surrogate as mojibake; the
- * API refuses such strings as bad input before any SQL runs (a 400 naming the field, never a 500).
+ * PostgreSQL refuses NUL in text and both engines would store a lone surrogate as mojibake: the
+ * API refuses such strings in any body before a query runs (a 400 naming the field, never a 500).
  */
-export function checkStorableText(entries: readonly WireEntry[]): void {
-  for (const [i, e] of entries.entries()) {
-    for (const [field, value] of Object.entries(e)) {
-      const texts = typeof value === 'string' ? [value] : value && typeof value === 'object' && !Array.isArray(value) ? Object.values(value) : Array.isArray(value) ? value : [];
-      for (const t of texts) {
-        if (typeof t === 'string' && !isStorableText(t)) {
-          throw new KioskError('bad-request', `entries.${i}.${field}: text contains a NUL byte or invalid UTF-16 (a lone surrogate)`);
-        }
-      }
-    }
-  }
-}
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isStorableText(text: string): boolean {
-  return !text.includes('\u0000') && text.isWellFormed();
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
 }
 
 export interface RiskChangeRow {
@@ -142,4 +131,10 @@ export function statusOf(row: { status: HealthStatus; flags: string; declared_at
     declaredAt: row.declared_at === null ? null : Number(row.declared_at),
     ttlMs: 300_000,
   };
+}
+
+/** The server key's public half, raw, base64url: what enrollment hands to kiosks. */
+export function serverPublicKeyOf(serverKey: KeyObject): string {
+  const der = createPublicKey(serverKey).export({ format: 'der', type: 'spki' });
+  return der.subarray(der.length - 32).toString('base64url');
 }

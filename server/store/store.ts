@@ -146,3 +146,9 @@ export interface MaintenanceOutcome {
   /** Rows removed one by one (SQLite, and PostgreSQL's catch-all partition of entries with impossible times). */
   deletedRows: number;
 }
+
+export interface OpenStoreOptions {
+  now?: () => number;
+  /** Connections per process (PostgreSQL). */
+  poolSize?: number;
+}

@@ -437,15 +437,5 @@ export function serverStoreContract(engine: string, factory: StoreFactory): void
       }),
     );
 
-    it(
-      'refuses text with a NUL byte as bad-request and stores nothing of the batch',
-      withStore(factory, async ({ store }) => {
-        const device = await enrolled(store);
-        const err = await rejectsWith(store.ingestBatch(device, batchOf([wireEntry(1), wireEntry(2, { bootId: 'bo\u0000ot' })])), 'bad-request');
-        expect(err.message).toContain('entries.1.bootId');
-        expect(await store.countEntries()).toBe(0);
-        expect(await store.gaps(device.id)).toEqual([]);
-      }),
-    );
   });
 }

@@ -191,12 +191,20 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
       }
     });
 
-    it('refuses a NUL byte in any text as bad-request (PostgreSQL cannot store it)', async () => {
+    // The API refuses NUL and lone surrogates in any body before the store (http/plumbing.ts), for
+    // both engines. This is PostgreSQL's backstop for a caller that skips the API: 400, never 500.
+    it('refuses a NUL byte in any text as bad-request and stores nothing of the batch', async () => {
       const url = await clusterOf().createDatabase();
       const store = await PostgresStore.open(url);
       try {
-        const err = await store.createVenue('Ch\u0000ợ', 'hospital').catch((e: unknown) => e);
-        expect((err as KioskError).code).toBe('bad-request');
+        expect(await store.createVenue('Ch\u0000ợ', 'hospital').catch((e: unknown) => e)).toMatchObject({ code: 'bad-request' });
+        const venue = await store.createVenue('Chợ', 'hospital');
+        const { device } = await store.enroll(venue.enrollmentCode, publicKey(), undefined);
+        const err = await store.ingestBatch(device, batchOf([wireEntry(1), wireEntry(2, { bootId: 'bo\u0000ot' })])).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'bad-request' });
+        expect((err as KioskError).message).toContain('NUL');
+        expect(await store.countEntries()).toBe(0);
+        expect(await store.gaps(device.id)).toEqual([]);
       } finally {
         await store.close();
       }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskEvent } from '../../common/events.ts';
 import { CONTENT_SECURITY_POLICY } from '../../core/runtime/static-files.ts';
 import { hashPin } from '../../core/identity/pin.ts';
-import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/seed.ts';
+import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/services/seed.ts';
 import { CHROMIUM, NO_CHROMIUM, fakeCameraFile, launchChromium, openGuard, pageErrors, startBrowserKiosk } from '../helpers/browser.ts';
 import type { KioskProcess } from '../helpers/cli.ts';
 import { issueDcc, makeCsca, makeDsc, vaccination } from '../helpers/dcc-issuer.ts';
@@ -35,8 +35,8 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
 
   async function provisionedKiosk(extra: Record<string, unknown> = {}) {
     server = await startTestServer();
-    seedStatuses(server.store, people);
-    const device = enrollDevice(server.store);
+    await seedStatuses(server.store, people);
+    const device = await enrollDevice(server.store);
     const started = await startBrowserKiosk({
       server: { url: server.url, statusBudgetMs: 400 },
       device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey((await import('node:os')).tmpdir(), device), riskListKey: device.riskListKey },

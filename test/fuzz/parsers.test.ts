@@ -6,7 +6,7 @@ import { decodeBase45 } from '../../core/dcc/base45.ts';
 import { TrustStore } from '../../core/dcc/trust.ts';
 import { verifyDcc } from '../../core/dcc/verify.ts';
 import { parsePayload } from '../../core/payload/parse.ts';
-import { bhytQr, cccdQr, makePeople, pcCovidQr, rng } from '../../server/seed.ts';
+import { bhytQr, cccdQr, makePeople, pcCovidQr, rng } from '../../server/services/seed.ts';
 import { coseToQr, issueDcc, makeCsca, makeDsc, recovery, testResult, vaccination } from '../helpers/dcc-issuer.ts';
 import { VN_FIXTURES } from '../fixtures/vn/payloads.ts';
 

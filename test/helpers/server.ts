@@ -1,24 +1,39 @@
 import { generateKeyPairSync, createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { identityFromKey, rawPublicKey, type DeviceIdentity } from '../../core/identity/device-key.ts';
-import { SIGNATURE_HEADERS, signingString } from '../../common/wire.ts';
-import { buildServer, type ServerOptions } from '../../server/app.ts';
-import { ServerStore } from '../../server/store.ts';
+import type { HealthStatus } from '../../common/verdict.ts';
+import { SIGNATURE_HEADERS, signingString, type Subject } from '../../common/wire.ts';
+import { buildServer, type ServerOptions } from '../../server/http/app.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
+import type { ServerStore } from '../../server/store/store.ts';
 
-export interface TestServer {
+export interface TestServer<S extends ServerStore = SqliteStore> {
   url: string;
   app: FastifyInstance;
-  store: ServerStore;
+  store: S;
   dbPath: string;
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: Partial<ServerOptions> = {}, dbPath?: string, port = 0): Promise<TestServer> {
-  const path = dbPath ?? join(mkdtempSync(join(tmpdir(), 'kiosk-server-')), 'server.db');
-  const store = options.store ?? new ServerStore(path, options.now);
+const tempDirs = new Set<string>();
+
+/**
+ * A temporary folder removed when the test process exits: a test may close a server and start it
+ * again on the same database file, so the folder outlives each server.
+ */
+export function tempDirRemovedAtExit(prefix: string): string {
+  if (tempDirs.size === 0) process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export async function startTestServer(options: Partial<Omit<ServerOptions, 'store'>> & { store?: SqliteStore } = {}, dbPath?: string, port = 0): Promise<TestServer> {
+  const path = dbPath ?? join(tempDirRemovedAtExit('kiosk-server-'), 'server.db');
+  const store = options.store ?? new SqliteStore(path, options.now);
   const app = buildServer({ ...options, store });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
@@ -30,7 +45,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}, dbPa
     dbPath: path,
     async close() {
       await app.close();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -43,10 +58,10 @@ export interface EnrolledDevice {
   identity: DeviceIdentity;
 }
 
-export function enrollDevice(store: ServerStore, venueKind: 'hospital' | 'bus-station' = 'hospital'): EnrolledDevice {
-  const { venueId, enrollmentCode } = store.createVenue('Test venue', venueKind);
+export async function enrollDevice(store: ServerStore, venueKind: 'hospital' | 'bus-station' = 'hospital'): Promise<EnrolledDevice> {
+  const { venueId, enrollmentCode } = await store.createVenue('Test venue', venueKind);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const { device } = store.enroll(enrollmentCode, rawPublicKey(publicKey), 'test');
+  const { device } = await store.enroll(enrollmentCode, rawPublicKey(publicKey), 'test');
   return { deviceId: device.id, venueId, riskListKey: device.riskKey.toString('base64url'), privateKey, identity: identityFromKey(device.id, privateKey) };
 }
 
@@ -72,3 +87,8 @@ export function signedHeaders(
   };
 }
 
+
+/** One person's status on the server (and the risk list), as a health department would set it. */
+export async function setStatus(store: ServerStore, subject: Subject, status: HealthStatus, flags: readonly string[] = [], declaredAt: number | null = null): Promise<void> {
+  await store.setSubjectStatuses([{ subject, status, flags, declaredAt }]);
+}

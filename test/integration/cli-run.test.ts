@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
+import { cccdQr, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { runKiosk, spawnKiosk, type KioskProcess } from '../helpers/cli.ts';
 import { writeDeviceKey } from '../helpers/kiosk.ts';
 import { NO_SOCAT, closePort, collect, hasSocat, openPeer, openPtyPair, writeTo, type PtyPair } from '../helpers/pty.ts';
@@ -22,8 +22,8 @@ describe.skipIf(!hasSocat)(`kiosk run --headless with PTY scanner and relay ${ha
 
   it('turns bytes on the scanner PTY into a verdict event and LCUS frames on the relay PTY', async () => {
     server = await startTestServer();
-    seedStatuses(server.store, [person]);
-    const device = enrollDevice(server.store);
+    await seedStatuses(server.store, [person]);
+    const device = await enrollDevice(server.store);
     const dir = mkdtempSync(join(tmpdir(), 'kiosk-cli-'));
     const scannerPty = await openPtyPair('scanner');
     const relayPty = await openPtyPair('relay');
@@ -57,7 +57,7 @@ describe.skipIf(!hasSocat)(`kiosk run --headless with PTY scanner and relay ${ha
     await kiosk.waitFor((e) => e.type === 'gate' && e.state === 'closed');
     expect((await relayBytes.waitFor(12)).toString('hex')).toBe('a00100a1' + 'a00101a2' + 'a00100a1');
     await kiosk.waitFor((e) => e.type === 'uploaded');
-    expect(server.store.listEntries()[0]).toMatchObject({ entryId: (verdict as { entryId: string }).entryId });
+    expect((await server.store.listEntries())[0]).toMatchObject({ entryId: (verdict as { entryId: string }).entryId });
 
     kiosk.proc.kill('SIGTERM');
     expect((await kiosk.exited).code).toBe(0);

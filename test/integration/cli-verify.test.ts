@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issueDcc, makeCsca, makeDsc, vaccination, type Authority, type Signer } from '../helpers/dcc-issuer.ts';
 import { KIOSK_BIN } from '../helpers/cli.ts';
-import { ServerStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 
 const kiosk = (args: string[], input = '') => {
   const r = spawnSync(process.execPath, [KIOSK_BIN, ...args], { input, encoding: 'utf8' });
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 
 describe('kiosk verify', () => {
-  it('verifies a DCC from standard input against a trust file: one JSON object, every stage', () => {
+  it('verifies a DCC from standard input against a trust file: one JSON object, every stage', async () => {
     const r = kiosk(['verify', '--json', '--trust', trustFile], `${issueDcc(dsc, vaccination())}\n`);
     expect(r.code).toBe(0);
     const out = r.json();
@@ -33,13 +33,13 @@ describe('kiosk verify', () => {
     expect(out).toMatchObject({ format: 'eu-dcc', verdict: 'allow', reasons: ['vaccination-valid'], stages: { image: null, prefix: true, signature: true, expiry: true, keyUsage: true } });
   });
 
-  it('--at moves the clock: the same certificate is expired a year later', () => {
+  it('--at moves the clock: the same certificate is expired a year later', async () => {
     const r = kiosk(['verify', '--json', '--trust', trustFile, '--at', new Date(Date.now() + 365 * 86_400_000).toISOString()], issueDcc(dsc, vaccination()));
     expect(r.json()).toMatchObject({ verdict: 'deny', stages: { expiry: false } });
     expect(r.json().reasons).toContain('dcc-expired');
   });
 
-  it('parses a Vietnamese QR: identity only, verdict unknown until a status lookup', () => {
+  it('parses a Vietnamese QR: identity only, verdict unknown until a status lookup', async () => {
     const r = kiosk(['verify', '--json'], '079303001234||Nguyễn Thị Ánh Tuyết|15082003|Nữ|Quận 1|20052021');
     expect(r.json()).toMatchObject({ format: 'vn-cccd', verdict: 'unknown', payload: { subject: { type: 'cccd', id: '079303001234' }, displayName: 'Nguyễn T. Á. T.' } });
   });
@@ -54,7 +54,7 @@ describe('kiosk verify', () => {
     expect(r.json()).toMatchObject(expected);
   });
 
-  it('says why an image has no QR', () => {
+  it('says why an image has no QR', async () => {
     const png = join(dir, 'not.png');
     writeFileSync(png, 'this is not a PNG');
     expect(kiosk(['verify', '--json', '--image', png]).json()).toMatchObject({ format: 'unknown', text: null, stages: { image: false }, verdict: 'deny' });
@@ -73,24 +73,24 @@ describe('kiosk verify', () => {
 });
 
 describe('kiosk server trust import', () => {
-  it('publishes a list version, then no new version for the same list', () => {
+  it('publishes a list version, then no new version for the same list', async () => {
     const db = join(dir, 'server.db');
     expect(kiosk(['server', 'trust', 'import', trustFile, '--db', db, '--json']).json()).toMatchObject({ version: 1, added: 2, removed: 0 });
     expect(kiosk(['server', 'trust', 'import', trustFile, '--db', db, '--json']).json()).toMatchObject({ version: 1, added: 0 });
-    const store = new ServerStore(db);
-    expect(store.trustList.since(0).valueSets?.['vaccines-covid-19-names']?.['EU/1/20/1528']).toBe('Comirnaty');
-    store.close();
+    const store = new SqliteStore(db);
+    expect((await store.trustList.since(0)).valueSets?.['vaccines-covid-19-names']?.['EU/1/20/1528']).toBe('Comirnaty');
+    await store.close();
   });
 
-  it('refuses a list with a wrong kid and writes nothing', () => {
+  it('refuses a list with a wrong kid and writes nothing', async () => {
     const db = join(dir, 'server2.db');
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ ...dsc.entry, kid: 'AAAAAAAAAAA=' }]));
     const r = kiosk(['server', 'trust', 'import', bad, '--db', db]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/kid AAAAAAAAAAA= does not match its certificate/);
-    const store = new ServerStore(db);
-    expect(store.trustList.version()).toBe(0);
-    store.close();
+    const store = new SqliteStore(db);
+    expect(await store.trustList.version()).toBe(0);
+    await store.close();
   });
 });

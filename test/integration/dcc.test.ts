@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { serverPublicKeyOf } from '../../server/store/rules.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { TrustListHolder, TrustListSync } from '../../core/dcc/trust-list.ts';
 import type { HttpRequester } from '../../core/http/client.ts';
 import { silentLogger } from '../../core/log.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
-import { ServerStore } from '../../server/store.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import BUNDLED_VALUE_SETS from '../../server/dcc-value-sets.json' with { type: 'json' };
 import { issueDcc, makeCsca, makeDsc, testResult, vaccination, type Authority, type Signer } from '../helpers/dcc-issuer.ts';
 import { lastVerdict, startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
@@ -35,12 +36,12 @@ describe('EU DCC at the kiosk: trust list synced from the server, verified offli
 
   it('syncs the signed list, shows its age, and lets a foreign traveller in on a valid certificate without a status lookup', async () => {
     server = await startTestServer();
-    server.store.trustList.import([csca.entry, dsc.entry], BUNDLED_VALUE_SETS);
+    await server.store.trustList.import([csca.entry, dsc.entry], BUNDLED_VALUE_SETS);
     kiosk = await startTestKiosk({
       serverUrl: server.url,
-      device: enrollDevice(server.store, 'bus-station'),
+      device: await enrollDevice(server.store, 'bus-station'),
       // The server's public key, as enrollment hands it out: it authenticates the trust list.
-      config: { duplicateWindowMs: 0, venue: { kind: 'bus-station' }, server: { url: server.url, publicKey: server.store.serverPublicKey() } },
+      config: { duplicateWindowMs: 0, venue: { kind: 'bus-station' }, server: { url: server.url, publicKey: serverPublicKeyOf(server.store.serverKey) } },
     });
     const synced = await kiosk.waitFor((e): e is Extract<KioskEvent, { type: 'trust-list' }> => e.type === 'trust-list' && e.syncedAt !== null);
     expect(synced).toMatchObject({ size: 1, version: 1 });
@@ -50,7 +51,7 @@ describe('EU DCC at the kiosk: trust list synced from the server, verified offli
     expect(v).toMatchObject({ format: 'eu-dcc', verdict: 'allow', source: 'credential', reasons: ['vaccination-valid'], displayName: 'Müller A. L.' });
     expect(v.facts).toMatchObject({ type: 'v', product: 'Comirnaty', dose: '2/2', country: 'DE' });
     await kiosk.waitFor((e) => e.type === 'uploaded');
-    const stored = server.store.listEntries().find((e) => e.entryId === v.entryId);
+    const stored = (await server.store.listEntries()).find((e) => e.entryId === v.entryId);
     expect(stored).toMatchObject({ format: 'eu-dcc', subject: { type: 'dcc', id: 'URN:UVCI:01:DE:TEST22#X' } });
 
     // The server goes away: certificates are still verified, offline, from the stored list.
@@ -93,35 +94,35 @@ describe('EU DCC at the kiosk: trust list synced from the server, verified offli
 
 describe('trust list sync protocol', () => {
   function rig(tamper?: (r: TrustListResponse) => TrustListResponse) {
-    const serverStore = new ServerStore(':memory:');
+    const serverStore = new SqliteStore(':memory:');
     const outbox = Outbox.open({ path: join(mkdtempSync(join(tmpdir(), 'trust-')), 'k.db'), bootId: 'b', nowMs: Date.now });
     const holder = new TrustListHolder(outbox.trustList);
     const http: HttpRequester = {
       async request(o) {
         const since = Number(new URL(o.path, 'http://x').searchParams.get('since'));
-        const answer = serverStore.trustList.since(since);
+        const answer = await serverStore.trustList.since(since);
         return { ok: true, status: 200, value: o.schema.parse(JSON.parse(JSON.stringify(tamper ? tamper(answer) : answer))) };
       },
     };
-    const sync = new TrustListSync({ http, store: outbox.trustList, holder, serverPublicKey: serverStore.serverPublicKey(), clock: systemClock, log: silentLogger, intervalMs: 60_000 });
+    const sync = new TrustListSync({ http, store: outbox.trustList, holder, serverPublicKey: serverPublicKeyOf(serverStore.serverKey), clock: systemClock, log: silentLogger, intervalMs: 60_000 });
     return { serverStore, outbox, holder, sync };
   }
 
   it('takes the full list first, then deltas: additions and removals by thumbprint', async () => {
     const { serverStore, outbox, holder, sync } = rig();
-    expect(serverStore.trustList.import([csca.entry, dsc.entry])).toMatchObject({ version: 1, added: 2 });
+    expect(await serverStore.trustList.import([csca.entry, dsc.entry])).toMatchObject({ version: 1, added: 2 });
     expect(await sync.syncNow()).toBe(true);
     expect(outbox.trustList.state()).toMatchObject({ version: 1, size: 2 });
     expect(holder.get().keysFor(dsc.kid)).toHaveLength(1);
 
-    expect(serverStore.trustList.import([csca.entry, other.entry])).toMatchObject({ version: 2, added: 1, removed: 1 });
-    const delta = serverStore.trustList.since(1);
+    expect(await serverStore.trustList.import([csca.entry, other.entry])).toMatchObject({ version: 2, added: 1, removed: 1 });
+    const delta = await serverStore.trustList.since(1);
     expect(delta).toMatchObject({ isFull: false, certificates: [{ kid: other.kid }], removed: [expect.stringMatching(/^[0-9a-f]{64}$/) as unknown] });
     expect(await sync.syncNow()).toBe(true);
     expect(holder.get().keysFor(dsc.kid)).toHaveLength(0);
     expect(holder.get().keysFor(other.kid)).toHaveLength(1);
     // Importing the same list again is no new version.
-    expect(serverStore.trustList.import([csca.entry, other.entry])).toMatchObject({ version: 2, added: 0, removed: 0 });
+    expect(await serverStore.trustList.import([csca.entry, other.entry])).toMatchObject({ version: 2, added: 0, removed: 0 });
     outbox.close();
   });
 
@@ -131,17 +132,17 @@ describe('trust list sync protocol', () => {
     ['a forged signature', (r: TrustListResponse) => ({ ...r, signature: Buffer.alloc(64).toString('base64url') })],
   ])('refuses %s and keeps the previous list', async (_label, tamper) => {
     const { serverStore, outbox, sync } = rig(tamper);
-    serverStore.trustList.import([csca.entry, dsc.entry]);
+    await serverStore.trustList.import([csca.entry, dsc.entry]);
     expect(await sync.syncNow()).toBe(false);
     expect(outbox.trustList.state()).toMatchObject({ version: 0, size: 0, syncedAt: null });
     outbox.close();
   });
 
-  it('refuses an import whose kid does not match its certificate, writing nothing', () => {
-    const store = new ServerStore(':memory:');
-    expect(() => store.trustList.import([dsc.entry, { ...other.entry, kid: dsc.kid }])).toThrow(/entry 1: kid .* does not match/);
-    expect(() => store.trustList.import([{ kid: 'AAAAAAAAAAA=', country: 'DE', rawData: Buffer.from('not a certificate').toString('base64') }])).toThrow(/not a base64 DER X.509/);
-    expect(store.trustList.version()).toBe(0);
-    expect(trustListResponseSchema.parse(store.trustList.since(0)).certificates).toEqual([]);
+  it('refuses an import whose kid does not match its certificate, writing nothing', async () => {
+    const store = new SqliteStore(':memory:');
+    await expect(store.trustList.import([dsc.entry, { ...other.entry, kid: dsc.kid }])).rejects.toThrow(/entry 1: kid .* does not match/);
+    await expect(store.trustList.import([{ kid: 'AAAAAAAAAAA=', country: 'DE', rawData: Buffer.from('not a certificate').toString('base64') }])).rejects.toThrow(/not a base64 DER X.509/);
+    expect(await store.trustList.version()).toBe(0);
+    expect(trustListResponseSchema.parse(await store.trustList.since(0)).certificates).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ describe('kiosk doctor', () => {
 
   it('checks the server, the signed request and the clock when provisioned', async () => {
     server = await startTestServer();
-    const device = enrollDevice(server.store);
+    const device = await enrollDevice(server.store);
     const { dir, path } = configFile({ scanner: { kind: 'stdin' }, gate: { kind: 'fake' } });
     const keyFile = writeDeviceKey(dir, device);
     writeFileSync(

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
+import { serverPublicKeyOf } from '../../server/store/rules.ts';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskEvent } from '../../common/events.ts';
 import { generateAuthorityKey, unsealSubject } from '../../core/privacy/seal.ts';
-import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
+import { cccdQr, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -61,9 +62,9 @@ describe('durability and privacy', () => {
 
   it('seals subjects to the health authority: not on the SD card, not readable by the venue, readable by the authority', async () => {
     server = await startTestServer();
-    seedStatuses(server.store, people);
+    await seedStatuses(server.store, people);
     const authority = generateAuthorityKey();
-    kiosk = await startTestKiosk({ serverUrl: server.url, device: enrollDevice(server.store), config: { privacy: { sealSubjectTo: authority.publicKey } } });
+    kiosk = await startTestKiosk({ serverUrl: server.url, device: await enrollDevice(server.store), config: { privacy: { sealSubjectTo: authority.publicKey } } });
     kiosk.scanner.emit(cccdQr(people[3]!));
     const verdict = await kiosk.waitFor(isVerdict);
     // The status lookup still used the identifier (over the network, never stored).
@@ -78,7 +79,7 @@ describe('durability and privacy', () => {
       }
     });
     expect(onDisk.join('')).not.toContain(people[3]!.cccd);
-    const [entry] = server.store.listEntries();
+    const [entry] = await server.store.listEntries();
     expect(entry!.subject).toBeNull();
     expect(unsealSubject(entry!.sealedSubject!, entry!.entryId, authority.privateKeyPem)).toEqual({ type: 'cccd', id: people[3]!.cccd });
     kiosk = undefined;
@@ -86,20 +87,20 @@ describe('durability and privacy', () => {
 
   it('re-times entries recorded with an unsynchronised clock once the server tells a signed time', async () => {
     server = await startTestServer();
-    const device = enrollDevice(server.store);
+    const device = await enrollDevice(server.store);
     // Kiosk clock one day behind, as a Pi without RTC that booted offline.
     const skew = -86_400_000;
     kiosk = await startTestKiosk({
       serverUrl: server.url,
       device,
-      config: { server: { url: server.url, publicKey: server.store.serverPublicKey() } },
+      config: { server: { url: server.url, publicKey: serverPublicKeyOf(server.store.serverKey) } },
       clock: { nowMs: () => Date.now() + skew, monoMs: () => performance.now() },
     });
     kiosk.scanner.emit(cccdQr(people[4]!));
     await kiosk.waitFor((e) => e.type === 'uploaded');
     kiosk.scanner.emit(cccdQr(people[5]!));
     await kiosk.waitFor((e) => e.type === 'uploaded' && e.toSeq === 2);
-    const entries = server.store.listEntries();
+    const entries = await server.store.listEntries();
     expect(entries).toHaveLength(2);
     for (const e of entries) {
       expect(e.clockSynced).toBe(false);

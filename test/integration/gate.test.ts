@@ -6,7 +6,7 @@ import type { KioskEvent } from '../../common/events.ts';
 import { LcusRelay } from '../../drivers/serial/lcus-relay.ts';
 import { TowerLight } from '../../drivers/serial/tower-light.ts';
 import { FakeSensor } from '../../drivers/fake/fake-sensor.ts';
-import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
+import { cccdQr, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { runKiosk, spawnKiosk, type KioskProcess } from '../helpers/cli.ts';
 import { startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { NO_SOCAT, closePort, hasSocat, openPeer, openPtyPair, type PtyPair } from '../helpers/pty.ts';
@@ -76,7 +76,7 @@ describe.skipIf(!hasSocat)(`gate outputs on real pseudo-terminals ${hasSocat ? '
 
   it('drives the relay off within the watchdog interval after kill -9 of the core mid-pulse', async () => {
     server = await startTestServer();
-    seedStatuses(server.store, green);
+    await seedStatuses(server.store, green);
     const relayPty = await openPtyPair('relay');
     ptys.push(relayPty);
     const peer = await recorder(relayPty.peer);
@@ -171,9 +171,9 @@ describe('gate at run time', () => {
 
   it('records a gate that opened with nobody passing as not-passed, and uploads it', async () => {
     server = await startTestServer();
-    seedStatuses(server.store, green);
+    await seedStatuses(server.store, green);
     const sensor = new FakeSensor();
-    kiosk = await startTestKiosk({ serverUrl: server.url, device: enrollDevice(server.store), sensor, config: { gate: { kind: 'fake', pulseMs: 50, passageWindowMs: 500 } } });
+    kiosk = await startTestKiosk({ serverUrl: server.url, device: await enrollDevice(server.store), sensor, config: { gate: { kind: 'fake', pulseMs: 50, passageWindowMs: 500 } } });
     kiosk.scanner.emit(cccdQr(green[4]!));
     await kiosk.waitFor((e) => e.type === 'gate' && e.state === 'open');
     sensor.pass();
@@ -183,8 +183,8 @@ describe('gate at run time', () => {
     expect(passed).toBeDefined();
     await kiosk.running.uploader!.drain(5000);
     const deadline = Date.now() + 5000;
-    while (server.store.listEntries().filter((e) => e.passage).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const byId = new Map(server.store.listEntries().map((e) => [e.entryId, e.passage]));
+    while ((await server.store.listEntries()).filter((e) => e.passage).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const byId = new Map((await server.store.listEntries()).map((e) => [e.entryId, e.passage]));
     expect(byId.get((notPassed as { entryId: string }).entryId)).toBe('not-passed');
     expect(byId.get((passed as { entryId: string }).entryId)).toBe('passed');
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskEvent } from '../../common/events.ts';
-import { cccdQr, makePeople, pcCovidQr, seedStatuses } from '../../server/seed.ts';
+import { cccdQr, makePeople, pcCovidQr, seedStatuses } from '../../server/services/seed.ts';
 import { startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
 import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -19,8 +19,8 @@ describe('kiosk pipeline with the reference server', () => {
 
   async function setup(): Promise<{ server: TestServer; kiosk: TestKiosk }> {
     server = await startTestServer();
-    seedStatuses(server.store, people);
-    const device = enrollDevice(server.store);
+    await seedStatuses(server.store, people);
+    const device = await enrollDevice(server.store);
     kiosk = await startTestKiosk({ serverUrl: server.url, device });
     return { server, kiosk };
   }
@@ -35,7 +35,7 @@ describe('kiosk pipeline with the reference server', () => {
     await kiosk.waitFor((e) => e.type === 'gate' && e.state === 'closed');
     expect(kiosk.gate.pulses).toHaveLength(1);
     await kiosk.waitFor((e) => e.type === 'uploaded');
-    const onServer = server.store.listEntries();
+    const onServer = await server.store.listEntries();
     expect(onServer).toHaveLength(1);
     expect(onServer[0]).toMatchObject({ entryId: verdict.entryId, seq: verdict.seq, verdict: 'allow', subject: { type: 'cccd', id: green[0]!.cccd } });
   });
@@ -88,6 +88,6 @@ describe('kiosk pipeline with the reference server', () => {
     // Same port: the kiosk's configured URL works again.
     server = await startTestServer({}, dbPath, port);
     expect(await kiosk.running.uploader!.drain(10_000)).toBe(true);
-    expect(server.store.countEntries()).toBe(3);
+    expect(await server.store.countEntries()).toBe(3);
   });
 });

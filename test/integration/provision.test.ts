@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatEnrollmentQr } from '../../common/enroll.ts';
-import { cccdQr, makePeople, seedStatuses } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import { cccdQr, makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { runKiosk, spawnKiosk, type KioskProcess } from '../helpers/cli.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -27,9 +27,9 @@ describe('from a venue to uploaded entries, through the command line only', () =
     const venue = await runKiosk(['server', 'venue', 'add', '--name', 'Bến xe Miền Đông', '--kind', 'bus-station', '--db', db, '--json']);
     expect(venue.code, venue.stderr).toBe(0);
     const { venueId } = json<{ venueId: string }>(venue.stdout);
-    const seeded = new ServerStore(db);
-    seedStatuses(seeded, people);
-    seeded.close();
+    const seeded = new SqliteStore(db);
+    await seedStatuses(seeded, people);
+    await seeded.close();
 
     server = spawnKiosk(['server', 'start', '--port', '0', '--db', db]);
     const listening = (await new Promise<string>((resolve) => server!.proc.stdout!.once('data', (c: Buffer) => resolve(c.toString())))).trim();
@@ -107,17 +107,17 @@ describe('kiosk provision: bad input changes nothing', () => {
   });
 
   it('refuses an expired code and a reused one', async () => {
-    const store = new ServerStore(':memory:', () => Date.now() + 2 * 3_600_000);
+    const store = new SqliteStore(':memory:', () => Date.now() + 2 * 3_600_000);
     server = await startTestServer({ store });
-    const expired = new ServerStore(':memory:');
+    const expired = new SqliteStore(':memory:');
     // Issue with the real clock on the same database: create through the server's store with a 1 h TTL, seen 2 h later.
-    expired.close();
-    const { enrollmentCode } = store.createVenue('Chợ Bến Thành', 'market', -3_600_000);
+    await expired.close();
+    const { enrollmentCode } = await store.createVenue('Chợ Bến Thành', 'market', -3_600_000);
     const dir = mkdtempSync(join(tmpdir(), 'prov-'));
     const r1 = await provision(server.url, enrollmentCode, join(dir, 'kiosk.json'));
     expect(r1.stderr).toMatch(/enroll-code-expired/);
     expect(listing(dir)).toEqual([]);
-    const fresh = store.issueEnrollmentCode(store.createVenue('Chợ Lớn', 'market').venueId, 24 * 3_600_000).code;
+    const fresh = (await store.issueEnrollmentCode((await store.createVenue('Chợ Lớn', 'market')).venueId, 24 * 3_600_000)).code;
     expect((await provision(server.url, fresh, join(dir, 'a.json'))).code).toBe(0);
     const r2 = await provision(server.url, fresh, join(dir, 'b.json'));
     expect(r2.stderr).toMatch(/enroll-code-used: .*already used/);
@@ -141,7 +141,7 @@ describe('kiosk provision: bad input changes nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'prov-'));
     const configPath = join(dir, 'kiosk.json');
     writeFileSync(configPath, text);
-    const { enrollmentCode } = server.store.createVenue('Trường THPT', 'school');
+    const { enrollmentCode } = await server.store.createVenue('Trường THPT', 'school');
     const r = await provision(server.url, enrollmentCode, configPath);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/config-invalid: .*kiosk.json/);
@@ -155,8 +155,8 @@ describe('kiosk provision: bad input changes nothing', () => {
     server = await startTestServer();
     const dir = mkdtempSync(join(tmpdir(), 'prov-'));
     const configPath = join(dir, 'kiosk.json');
-    const code = () => server!.store.issueEnrollmentCode(server!.store.createVenue('Nhà máy', 'factory').venueId, 3_600_000).code;
-    const first = json<{ deviceId: string; keyFile: string; storePath: string }>((await provision(server.url, code(), configPath)).stdout);
+    const code = async () => (await server!.store.issueEnrollmentCode((await server!.store.createVenue('Nhà máy', 'factory')).venueId, 3_600_000)).code;
+    const first = json<{ deviceId: string; keyFile: string; storePath: string }>((await provision(server.url, await code(), configPath)).stdout);
     // Record two entries offline (no server in the config's way: stdin scanner, server unreachable).
     const cfg = json<Record<string, unknown>>(readFileSync(configPath, 'utf8'));
     writeFileSync(configPath, JSON.stringify({ ...cfg, server: { ...(cfg.server as object), url: 'http://127.0.0.1:9' } }));
@@ -164,12 +164,12 @@ describe('kiosk provision: bad input changes nothing', () => {
     expect(run.code, run.stderr).toBe(0);
     const before = readFileSync(configPath, 'utf8');
 
-    const refused = await provision(server.url, code(), configPath);
+    const refused = await provision(server.url, await code(), configPath);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(new RegExp(`belongs to device ${first.deviceId} with 2 entries not yet uploaded .*--force`));
     expect(readFileSync(configPath, 'utf8')).toBe(before);
 
-    const forced = await provision(server.url, code(), configPath, ['--force']);
+    const forced = await provision(server.url, await code(), configPath, ['--force']);
     expect(forced.code, forced.stderr).toBe(0);
     const second = json<{ deviceId: string; keyFile: string; storePath: string; replaced: { deviceId: string; lostEntries: number } }>(forced.stdout);
     expect(second.replaced).toMatchObject({ deviceId: first.deviceId, lostEntries: 2 });
@@ -183,7 +183,7 @@ describe('kiosk provision: bad input changes nothing', () => {
     server = await startTestServer();
     const dir = mkdtempSync(join(tmpdir(), 'prov-'));
     const configPath = join(dir, 'kiosk.json');
-    const { enrollmentCode } = server.store.createVenue('Văn phòng', 'office');
+    const { enrollmentCode } = await server.store.createVenue('Văn phòng', 'office');
     const { keyFile } = json<{ keyFile: string }>((await provision(server.url, enrollmentCode, configPath)).stdout);
     chmodSync(keyFile, 0o644);
     const r = await runKiosk(['run', '--config', configPath, '--headless'], '');
@@ -195,7 +195,7 @@ describe('kiosk provision: bad input changes nothing', () => {
     server = await startTestServer();
     const dir = mkdtempSync(join(tmpdir(), 'prov-'));
     const configPath = join(dir, 'kiosk.json');
-    const { enrollmentCode } = server.store.createVenue('Bệnh viện', 'hospital');
+    const { enrollmentCode } = await server.store.createVenue('Bệnh viện', 'hospital');
     const { keyFile } = json<{ keyFile: string }>((await provision(server.url, enrollmentCode, configPath)).stdout);
     const cfg = json<Record<string, unknown>>(readFileSync(configPath, 'utf8'));
     writeFileSync(configPath, JSON.stringify({ ...cfg, server: { ...(cfg.server as object), url: 'http://127.0.0.1:9' } }));

@@ -7,10 +7,10 @@ import type { HttpRequester } from '../../core/http/client.ts';
 import { silentLogger } from '../../core/log.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import { RiskList, RiskListSync } from '../../core/status/risk-list.ts';
-import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/seed.ts';
-import { ServerStore } from '../../server/store.ts';
+import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/services/seed.ts';
+import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { lastVerdict, startTestKiosk, stopAll, type TestKiosk } from '../helpers/kiosk.ts';
-import { enrollDevice, startTestServer, type TestServer } from '../helpers/server.ts';
+import { enrollDevice, setStatus, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const people = makePeople(200, 31);
 const flagged = people.find((p) => p.status === 'red') as Person;
@@ -26,8 +26,8 @@ describe('offline risk list', () => {
 
   it('denies a listed person while offline, and allows them after removal and the next sync', async () => {
     server = await startTestServer();
-    seedStatuses(server.store, people);
-    const device = enrollDevice(server.store);
+    await seedStatuses(server.store, people);
+    const device = await enrollDevice(server.store);
     const port = Number(new URL(server.url).port);
     const dbPath = server.dbPath;
     kiosk = await startTestKiosk({
@@ -52,7 +52,7 @@ describe('offline risk list', () => {
     expect(await lastVerdict(kiosk)).toMatchObject({ verdict: 'allow', source: 'offline', reasons: ['offline', 'offline-allow'] });
 
     server = await startTestServer({}, dbPath, port);
-    server.store.setSubjectStatus({ type: 'cccd', id: flagged.cccd }, 'green', [], Date.now());
+    await setStatus(server.store, { type: 'cccd', id: flagged.cccd }, 'green', [], Date.now());
     expect(await kiosk.running.riskSync!.syncNow()).toBe(true);
     await server.close();
     server = undefined;
@@ -65,12 +65,12 @@ describe('offline risk list', () => {
 describe('risk list sync protocol', () => {
   /** The kiosk's sync against the server's pages, with a page of 3 hashes to exercise paging. */
   function rig() {
-    const serverStore = new ServerStore(':memory:');
+    const serverStore = new SqliteStore(':memory:');
     const outbox = Outbox.open({ path: join(mkdtempSync(join(tmpdir(), 'risk-')), 'k.db'), bootId: 'b', nowMs: Date.now });
     const http: HttpRequester = {
       async request(o) {
         const u = new URL(o.path, 'http://x');
-        const page = serverStore.riskListPage(Number(u.searchParams.get('cursor')), u.searchParams.get('after') ?? undefined, 3);
+        const page = await serverStore.riskListPage(Number(u.searchParams.get('cursor')), u.searchParams.get('after') ?? undefined, 3);
         return { ok: true, status: 200, value: o.schema.parse(JSON.parse(JSON.stringify(page))) };
       },
     };
@@ -82,7 +82,7 @@ describe('risk list sync protocol', () => {
 
   it('fetches a paged snapshot first, then only net changes', async () => {
     const { serverStore, outbox, sync, list } = rig();
-    for (let i = 0; i < 10; i++) serverStore.setSubjectStatus(subject(i), i % 2 === 0 ? 'red' : 'green', i === 1 ? ['F1'] : []);
+    for (let i = 0; i < 10; i++) await setStatus(serverStore, subject(i), i % 2 === 0 ? 'red' : 'green', i === 1 ? ['F1'] : []);
     expect(await sync.syncNow()).toBe(true);
     const listed = Array.from({ length: 10 }, (_, i) => list.isListed(subject(i)));
     expect(listed).toEqual([true, true, true, false, true, false, true, false, true, false]);
@@ -90,11 +90,11 @@ describe('risk list sync protocol', () => {
     expect(list.ageMs()).toBeLessThan(5000);
 
     // Flag, clear, flag again within one page: the net effect applies.
-    serverStore.setSubjectStatus(subject(3), 'red');
-    serverStore.setSubjectStatus(subject(3), 'green');
-    serverStore.setSubjectStatus(subject(5), 'red');
-    serverStore.setSubjectStatus(subject(0), 'green');
-    for (let i = 20; i < 27; i++) serverStore.setSubjectStatus(subject(i), 'red');
+    await setStatus(serverStore, subject(3), 'red');
+    await setStatus(serverStore, subject(3), 'green');
+    await setStatus(serverStore, subject(5), 'red');
+    await setStatus(serverStore, subject(0), 'green');
+    for (let i = 20; i < 27; i++) await setStatus(serverStore, subject(i), 'red');
     expect(await sync.syncNow()).toBe(true);
     expect([0, 3, 5, 20, 26].map((i) => list.isListed(subject(i)))).toEqual([false, false, true, true, true]);
     expect(outbox.riskList.state()).toMatchObject({ size: 13 });
@@ -103,13 +103,13 @@ describe('risk list sync protocol', () => {
 
   it('keeps the previous list when a sync fails half-way', async () => {
     const { serverStore, outbox, list } = rig();
-    serverStore.setSubjectStatus(subject(1), 'red');
+    await setStatus(serverStore, subject(1), 'red');
     let calls = 0;
     const flaky: HttpRequester = {
       async request(o) {
         calls++;
         if (calls > 1) return { ok: false, status: null, code: 'server-unreachable', message: 'down' };
-        const page = serverStore.riskListPage(0, undefined, 1);
+        const page = await serverStore.riskListPage(0, undefined, 1);
         return { ok: true, status: 200, value: o.schema.parse({ ...page, next: 'f'.repeat(32) }) };
       },
     };
@@ -121,8 +121,8 @@ describe('risk list sync protocol', () => {
     outbox.close();
   });
 
-  it('refuses a cursor ahead of the server', () => {
-    const serverStore = new ServerStore(':memory:');
-    expect(() => serverStore.riskListPage(99, undefined)).toThrow(/ahead of the list/);
+  it('refuses a cursor ahead of the server', async () => {
+    const serverStore = new SqliteStore(':memory:');
+    await expect(serverStore.riskListPage(99, undefined)).rejects.toThrow(/ahead of the list/);
   });
 });

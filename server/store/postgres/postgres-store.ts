@@ -17,10 +17,9 @@ import type {
   VenueKind,
 } from '../../../common/wire.ts';
 import { reportRange, shapeVenueReport, VN_OFFSET_MS, type RawFigures, type VenueReport } from '../../services/report.ts';
-import { redactDb, type OpenStoreOptions } from '../open.ts';
+import { redactDb } from '../open.ts';
 import {
   checkEnrollmentCode,
-  checkStorableText,
   DEFAULT_CODE_TTL_MS,
   gapsOf,
   isRiskListed,
@@ -37,7 +36,7 @@ import {
   statusOf,
   type RiskChangeRow,
 } from '../rules.ts';
-import type { Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
+import type { Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, OpenStoreOptions, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
 import { migratePostgres, type PgMigration } from './migrate.ts';
 import { pgMigration0010 } from './migrations/0010-initial.ts';
 import { PostgresTrustList } from './trust-list.ts';
@@ -374,8 +373,8 @@ export class PostgresStore implements ServerStore, PgRunner {
   // --- ingest -------------------------------------------------------------------------------
 
   async ingestBatch(device: Device, batch: BatchRequest): Promise<BatchResponse> {
-    // The API checks this too; here it names the field before PostgreSQL refuses the whole batch.
-    checkStorableText(batch.entries);
+    // NUL bytes are refused by the API before this (http/plumbing.ts names the field); should one get
+    // here, PostgreSQL refuses the statement (22021) and mapError answers bad-request, nothing stored.
     const seqs = batch.entries.map((e) => e.seq);
     return this.tx(async (c) => {
       const now = this.now();

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrate } from '../common/migrate.ts';
+import { migrate } from '../../../common/migrate.ts';
 import { serverMigration0010 } from './migrations/0010-initial.ts';
 import { serverMigration0020 } from './migrations/0020-time-and-privacy.ts';
 import { serverMigration0030 } from './migrations/0030-risk-list.ts';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RISK_PAGE_MAX } from '../../../common/risk.ts';
@@ -23,7 +23,6 @@ import type {
 import { reportRange, shapeVenueReport, VN_OFFSET_MS, type RawFigures, type VenueReport } from '../../services/report.ts';
 import {
   checkEnrollmentCode,
-  checkStorableText,
   DEFAULT_CODE_TTL_MS,
   gapsOf,
   isRiskListed,
@@ -260,8 +259,6 @@ export class SqliteStore implements ServerStore {
   // --- ingest -------------------------------------------------------------------------------
 
   async ingestBatch(device: Device, batch: BatchRequest): Promise<BatchResponse> {
-    // The same refusal as PostgreSQL's (which cannot store NUL): both engines answer the same input alike.
-    checkStorableText(batch.entries);
     return this.db.transaction((): BatchResponse => {
       const now = this.now();
       const seen = this.db.prepare('SELECT 1 FROM batches WHERE batch_id = ?').get(batch.batchId);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import type { WireEntry } from '../common/wire.ts';
-import { enrollDevice } from '../test/helpers/server.ts';
+import type { WireEntry } from '../../common/wire.ts';
+import { enrollDevice } from '../../test/helpers/server.ts';
 import { monthRange } from './report.ts';
-import { ServerStore } from './store.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 
 const vn = (iso: string) => Date.parse(`${iso}+07:00`);
 function entry(seq: number, at: number, over: Partial<WireEntry> = {}): WireEntry {
@@ -30,11 +30,11 @@ function entry(seq: number, at: number, over: Partial<WireEntry> = {}): WireEntr
 }
 
 describe('venue report', () => {
-  it('counts entries, exits and verdicts per Vietnam day of the month', () => {
-    const store = new ServerStore(':memory:');
-    const device = enrollDevice(store);
-    const d = store.device(device.deviceId)!;
-    store.ingestBatch(d, {
+  it('counts entries, exits and verdicts per Vietnam day of the month', async () => {
+    const store = new SqliteStore(':memory:');
+    const device = await enrollDevice(store);
+    const d = (await store.device(device.deviceId))!;
+    await store.ingestBatch(d, {
       batchId: uuidv7(),
       deviceId: d.id,
       timeAnchors: [],
@@ -51,7 +51,7 @@ describe('venue report', () => {
         entry(7, vn('2021-08-02T10:00:00'), { clockSynced: false, correctedAt: vn('2021-09-02T10:00:00') }),
       ],
     });
-    const report = store.report(device.venueId, { month: '2021-09' });
+    const report = await store.report(device.venueId, { month: '2021-09' });
     expect(report.period).toEqual({ from: '2021-09-01', to: '2021-09-30', timezone: 'Asia/Ho_Chi_Minh' });
     expect(report.days.map((x) => [x.date, x.entries, x.exits, x.allowed, x.denied, x.warned, x.unreadable, x.offlineDecisions])).toEqual([
       ['2021-09-01', 2, 1, 2, 1, 0, 0, 0],
@@ -59,14 +59,14 @@ describe('venue report', () => {
     ]);
     expect(report.totals).toMatchObject({ entries: 5, exits: 1, allowed: 3, denied: 2, warned: 1 });
     expect(report.devices).toEqual([{ deviceId: device.deviceId, entries: 6, gaps: [] }]);
-    expect(store.report(device.venueId, { date: '2021-08-31' }).totals.entries).toBe(1);
+    expect((await store.report(device.venueId, { date: '2021-08-31' })).totals.entries).toBe(1);
   });
 
-  it('refuses malformed periods and unknown venues', () => {
-    const store = new ServerStore(':memory:');
+  it('refuses malformed periods and unknown venues', async () => {
+    const store = new SqliteStore(':memory:');
     expect(() => monthRange('2021-13')).toThrow(/YYYY-MM/);
-    expect(() => store.report('v_nope', { month: '2021-09' })).toThrow(/does not exist/);
-    const { venueId } = store.createVenue('x', 'market');
-    expect(() => store.report(venueId, { date: '2021-02-30' })).toThrow(/YYYY-MM-DD/);
+    await expect(store.report('v_nope', { month: '2021-09' })).rejects.toThrow(/does not exist/);
+    const { venueId } = await store.createVenue('x', 'market');
+    await expect(store.report(venueId, { date: '2021-02-30' })).rejects.toThrow(/YYYY-MM-DD/);
   });
 });

@@ -2,9 +2,9 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import { rawPublicKey } from '../core/identity/device-key.ts';
-import type { WireEntry } from '../common/wire.ts';
-import { enrollDevice, signedHeaders, startTestServer, type EnrolledDevice, type TestServer } from '../test/helpers/server.ts';
+import { rawPublicKey } from '../../core/identity/device-key.ts';
+import type { WireEntry } from '../../common/wire.ts';
+import { enrollDevice, signedHeaders, startTestServer, setStatus, type EnrolledDevice, type TestServer } from '../../test/helpers/server.ts';
 
 function entry(seq: number, overrides: Partial<WireEntry> = {}): WireEntry {
   return {
@@ -35,7 +35,7 @@ describe('reference server', () => {
 
   beforeEach(async () => {
     server = await startTestServer({ adminToken: 'secret-admin' });
-    device = enrollDevice(server.store);
+    device = await enrollDevice(server.store);
   });
   afterEach(() => server.close());
 
@@ -62,7 +62,7 @@ describe('reference server', () => {
     };
 
     it('trades a one-time code for a device identity, once', async () => {
-      const { enrollmentCode, venueId } = server.store.createVenue('Bến xe Miền Đông', 'bus-station');
+      const { enrollmentCode, venueId } = await server.store.createVenue('Bến xe Miền Đông', 'bus-station');
       const first = await enroll(enrollmentCode.toLowerCase().replace('-', ''));
       expect(first.statusCode).toBe(201);
       expect(first.json()).toMatchObject({ venueId, venue: { name: 'Bến xe Miền Đông', kind: 'bus-station' } });
@@ -73,10 +73,45 @@ describe('reference server', () => {
     it('refuses an unknown and an expired code', async () => {
       const unknown = await enroll('AAAAA-AAAAA');
       expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'enroll-code-invalid']);
-      const { venueId } = server.store.createVenue('Chợ Bến Thành', 'market');
-      const { code } = server.store.issueEnrollmentCode(venueId, -1);
+      const { venueId } = await server.store.createVenue('Chợ Bến Thành', 'market');
+      const { code } = await server.store.issueEnrollmentCode(venueId, -1);
       const expired = await enroll(code);
       expect([expired.statusCode, expired.json().error.code]).toEqual([410, 'enroll-code-expired']);
+    });
+
+    it('answers 429 with Retry-After once a source address has guessed too often, and lets a right code through later', async () => {
+      let clock = Date.UTC(2021, 8, 1);
+      const limited = await startTestServer({ now: () => clock, enrollLimits: { perAddress: { limit: 3, windowMs: 60_000 }, perCode: { limit: 100, windowMs: 60_000 } } });
+      try {
+        const guess = (code: string) => {
+          const { publicKey } = generateKeyPairSync('ed25519');
+          return limited.app.inject({ method: 'POST', url: '/v1/enroll', payload: { code, publicKey: rawPublicKey(publicKey) } });
+        };
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push((await guess(`AAAAA-AAAA${i}`)).statusCode);
+        expect(statuses).toEqual([404, 404, 404, 429]);
+        const { enrollmentCode } = await limited.store.createVenue('Trường THPT Lê Quý Đôn', 'school');
+        const refused = await guess(enrollmentCode);
+        expect([refused.statusCode, refused.json().error.code, refused.headers['retry-after']]).toEqual([429, 'rate-limited', '60']);
+        clock += 61_000;
+        expect((await guess(enrollmentCode)).statusCode).toBe(201);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('limits attempts per code whatever address they come from', async () => {
+      const limited = await startTestServer({ enrollLimits: { perAddress: { limit: 1000, windowMs: 60_000 }, perCode: { limit: 2, windowMs: 600_000 } } });
+      try {
+        const { publicKey } = generateKeyPairSync('ed25519');
+        const attempt = () => limited.app.inject({ method: 'POST', url: '/v1/enroll', payload: { code: 'bbbbb-bbbbb', publicKey: rawPublicKey(publicKey) } });
+        expect([(await attempt()).statusCode, (await attempt()).statusCode]).toEqual([404, 404]);
+        const third = await attempt();
+        expect([third.statusCode, third.json().error.code]).toEqual([429, 'rate-limited']);
+        expect(Number(third.headers['retry-after'])).toBeGreaterThan(500);
+      } finally {
+        await limited.close();
+      }
     });
   });
 
@@ -84,7 +119,7 @@ describe('reference server', () => {
     const status = { subject: { type: 'cccd', id: '079303001234' } };
 
     it('answers a signed status lookup', async () => {
-      server.store.setSubjectStatus({ type: 'cccd', id: '079303001234' }, 'red', ['F1'], 1);
+      await setStatus(server.store, { type: 'cccd', id: '079303001234' }, 'red', ['F1'], 1);
       const res = await post('/v1/status', status);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ status: 'red', flags: ['F1'] });
@@ -122,7 +157,7 @@ describe('reference server', () => {
     });
 
     it("refuses a batch that names another device", async () => {
-      const other = enrollDevice(server.store);
+      const other = await enrollDevice(server.store);
       const res = await post('/v1/batches', { ...batch([entry(1)]), deviceId: other.deviceId });
       expect([res.statusCode, res.json().error.code]).toEqual([403, 'forbidden']);
     });
@@ -133,7 +168,7 @@ describe('reference server', () => {
       const res = await post('/v1/batches', batch([entry(1), entry(2), entry(3)]), { gzip: true });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ accepted: 3, duplicates: 0, acked: [{ from: 1, to: 3 }], gaps: [], replayed: false });
-      expect(server.store.countEntries()).toBe(3);
+      expect(await server.store.countEntries()).toBe(3);
     });
 
     it('answers a repeated batch id without storing anything twice', async () => {
@@ -141,7 +176,7 @@ describe('reference server', () => {
       await post('/v1/batches', b, { gzip: true });
       const again = await post('/v1/batches', b, { gzip: true });
       expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, replayed: true, acked: [{ from: 1, to: 2 }] });
-      expect(server.store.countEntries()).toBe(2);
+      expect(await server.store.countEntries()).toBe(2);
     });
 
     it('stores each entry id once even when another batch carries it', async () => {
@@ -149,7 +184,7 @@ describe('reference server', () => {
       await post('/v1/batches', batch(e));
       const res = await post('/v1/batches', batch([...e, entry(3)]));
       expect(res.json()).toMatchObject({ accepted: 1, duplicates: 2 });
-      expect(server.store.countEntries()).toBe(3);
+      expect(await server.store.countEntries()).toBe(3);
     });
 
     it('reports missing seq ranges of the device', async () => {
@@ -157,7 +192,7 @@ describe('reference server', () => {
       const res = await post('/v1/batches', batch([entry(6), entry(7)]));
       expect(res.json().gaps).toEqual([{ from: 3, to: 5 }]);
       await post('/v1/batches', batch([entry(3), entry(4), entry(5)]));
-      expect(server.store.gaps(device.deviceId)).toEqual([]);
+      expect(await server.store.gaps(device.deviceId)).toEqual([]);
     });
 
     it.each([
@@ -167,7 +202,18 @@ describe('reference server', () => {
     ])('rejects %s with a clear 4xx and stores nothing', async (_label, raw, status, code) => {
       const res = await post('/v1/batches', undefined, { raw });
       expect([res.statusCode, res.json().error.code]).toEqual([status, code]);
-      expect(server.store.countEntries()).toBe(0);
+      expect(await server.store.countEntries()).toBe(0);
+    });
+
+    it.each([
+      ['a NUL character in a subject id', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [entry(1, { subject: { type: 'cccd', id: '0793\u000003001234' } })] })), 'entries.0.subject.id'],
+      ['a lone surrogate in a reason', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [entry(1, { reasons: ['\ud800'] })] })), 'entries.0.reasons.0'],
+      ['bytes that are not UTF-8', Buffer.concat([Buffer.from('{"batchId":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'UTF-8'],
+    ])('rejects %s with 400 naming where, and stores nothing', async (_label, raw, where) => {
+      const res = await post('/v1/batches', undefined, { raw });
+      expect([res.statusCode, res.json().error.code]).toEqual([400, 'bad-request']);
+      expect(res.json().error.message).toContain(where);
+      expect(await server.store.countEntries()).toBe(0);
     });
 
     it('rejects a 100 MB body with 413', async () => {

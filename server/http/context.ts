@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Device, ServerStore } from '../store/store.ts';
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+export interface ServerOptions {
+  store: ServerStore;
+  /** Bearer token for the admin endpoints; without one they answer 404. */
+  adminToken?: string;
+  /** Largest request body accepted on the wire, compressed (default 16 MiB). */
+  bodyLimitBytes?: number;
+  /** Largest body after gunzip (default 64 MiB): a zip bomb stops here. */
+  inflatedLimitBytes?: number;
+  /** Enrollment attempts per source address (default 30 a minute) and per code (default 10 in 15 minutes). */
+  enrollLimits?: { perAddress?: RateLimit; perCode?: RateLimit };
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy only). */
+  trustProxy?: boolean;
+  now?: () => number;
+  logger?: boolean;
+}
+
+export const DEFAULT_ENROLL_LIMITS = {
+  perAddress: { limit: 30, windowMs: 60_000 },
+  perCode: { limit: 10, windowMs: 15 * 60_000 },
+} as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    device?: Device;
+  }
+}
+
+/** What a route module gets: the store, the clock and the shared request checks. */
+export interface RouteContext {
+  store: ServerStore;
+  now: () => number;
+  options: ServerOptions;
+  bodyOf: <S extends z.ZodType>(req: FastifyRequest, schema: S) => z.output<S>;
+  /** preHandler: a kiosk's signed request (sets req.device, signs the server time into the answer). */
+  signed: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** preHandler: the operator's bearer token. */
+  admin: (req: FastifyRequest) => Promise<void>;
+}
+
