@@ -188,6 +188,7 @@ export class PostgresStore implements ServerStore, PgRunner {
     const code = pgCode(err);
     // A deadlock or serialization failure (maintenance moving rows a batch re-sends) leaves nothing
     // half-done: the kiosk's retry succeeds, so it is answered as a passing unavailability.
+    if (code === '55P03') return new KioskError('store-unavailable', `the PostgreSQL database ${this.location} kept a table locked (${describe(err)}); retry later`, { cause: err });
     if (code === '40P01' || code === '40001') {
       return new KioskError('store-unavailable', `the PostgreSQL database ${this.location} aborted a conflicting transaction (${describe(err)}); retry`, { cause: err });
     }
@@ -506,6 +507,9 @@ export class PostgresStore implements ServerStore, PgRunner {
     await this.tx(async (c) => {
       // Two workers maintaining at once would race on CREATE TABLE; the second waits, then finds the work done.
       await c.query('SELECT pg_advisory_xact_lock($1)', [MAINTENANCE_LOCK.toString()]);
+      // Creating or dropping a partition locks all of `entries`; queued behind a long report it would
+      // make every ingest queue behind it. Give up instead: partitions exist days ahead, the next run retries.
+      await c.query("SET LOCAL lock_timeout = '5s'");
       const existing = new Set(
         (await c.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'entries'::regclass")).rows.map((r) => r.name),
       );
