@@ -277,6 +277,21 @@ export function serverStoreContract(engine: string, factory: StoreFactory): void
     );
 
     it(
+      'pages entry keys of a venue in entryId order, for a load test’s read-back',
+      withStore(factory, async ({ store }) => {
+        const device = await enrolled(store);
+        const other = await enrolled(store);
+        const mine = seqs(1, 5);
+        await store.ingestBatch(device, batchOf(mine));
+        await store.ingestBatch(other, batchOf(seqs(1, 3)));
+        const first = await store.entryKeys({ venueId: device.venueId, limit: 3 });
+        const rest = await store.entryKeys({ venueId: device.venueId, afterEntryId: (first.at(-1) as { entryId: string }).entryId, limit: 10 });
+        expect([...first, ...rest]).toEqual([...mine].map((e) => ({ entryId: e.entryId, deviceId: device.id, seq: e.seq })).sort((a, b) => (a.entryId < b.entryId ? -1 : 1)));
+        expect(await store.entryKeys({ limit: 100 })).toHaveLength(8);
+      }),
+    );
+
+    it(
       'applies passages to the device’s own entries',
       withStore(factory, async ({ store }) => {
         const device = await enrolled(store);

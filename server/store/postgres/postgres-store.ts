@@ -4,6 +4,7 @@ import { RISK_PAGE_MAX } from '../../../common/risk.ts';
 import { KioskError } from '../../../common/errors.ts';
 import type { HealthStatus } from '../../../common/verdict.ts';
 import type {
+  EntryKey,
   BatchRequest,
   BatchResponse,
   Passage,
@@ -448,6 +449,18 @@ export class PostgresStore implements ServerStore, PgRunner {
     params.push(Math.min(query.limit ?? 1_000_000, 1_000_000));
     const sql = `SELECT * FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY device_id COLLATE "C", seq LIMIT $${params.length}`;
     return this.read(async (c) => (await c.query<EntryRow>(sql, params)).rows.map(rowToStored));
+  }
+
+  async entryKeys(query: { venueId?: string; afterEntryId?: string; limit: number }): Promise<EntryKey[]> {
+    return this.read(async (c) =>
+      (
+        await c.query<{ entryId: string; deviceId: string; seq: number }>(
+          `SELECT entry_id::text AS "entryId", device_id AS "deviceId", seq FROM entries
+           WHERE ($1::text IS NULL OR venue_id = $1) AND entry_id > $2::uuid ORDER BY entry_id LIMIT $3`,
+          [query.venueId ?? null, query.afterEntryId ?? '00000000-0000-0000-0000-000000000000', query.limit],
+        )
+      ).rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+    );
   }
 
   async report(venueId: string, period: { month: string } | { date: string }): Promise<VenueReport> {
