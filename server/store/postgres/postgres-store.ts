@@ -17,7 +17,7 @@ import type {
   VenueKind,
 } from '../../../common/wire.ts';
 import { reportRange, shapeVenueReport, VN_OFFSET_MS, type RawFigures, type VenueReport } from '../../services/report.ts';
-import { redactDb } from '../open.ts';
+import { redactDb } from '../location.ts';
 import {
   checkEnrollmentCode,
   DEFAULT_CODE_TTL_MS,
@@ -39,6 +39,7 @@ import {
 import type { Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, OpenStoreOptions, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
 import { migratePostgres, type PgMigration } from './migrate.ts';
 import { pgMigration0010 } from './migrations/0010-initial.ts';
+import type { PgRunner } from './runner.ts';
 import { PostgresTrustList } from './trust-list.ts';
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010];
@@ -60,12 +61,6 @@ const toNumber = (v: string): number => Number(v);
 const numberTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown => (oid === INT8_OID || oid === NUMERIC_OID ? toNumber : (pg.types.getTypeParser(oid, format) as unknown)),
 };
-
-/** What the trust list (and any helper) needs: a plain read, or a function run inside one transaction. */
-export interface PgRunner {
-  read<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T>;
-  tx<T>(fn: (c: pg.PoolClient) => Promise<T>, mode?: string): Promise<T>;
-}
 
 /**
  * The national engine: PostgreSQL through node-postgres. Every method is one transaction or one
