@@ -44,5 +44,7 @@ export interface RouteContext {
   signed: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** preHandler: the operator's bearer token. */
   admin: (req: FastifyRequest) => Promise<void>;
+  /** True when the request carries the operator's bearer token. */
+  isOperator: (req: FastifyRequest) => boolean;
 }
 
