@@ -6,6 +6,7 @@ import type { HealthStatus } from '../../../common/verdict.ts';
 import type {
   BatchRequest,
   BatchResponse,
+  EntryKey,
   Passage,
   RiskListResponse,
   SeqRange,
@@ -443,6 +444,20 @@ export class PostgresStore implements ServerStore, PgRunner {
     params.push(Math.min(query.limit ?? 1_000_000, 1_000_000));
     const sql = `SELECT * FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY device_id COLLATE "C", seq LIMIT $${params.length}`;
     return this.read(async (c) => (await c.query<EntryRow>(sql, params)).rows.map(rowToStored));
+  }
+
+  async entryKeys(query: { venueId?: string; afterEntryId?: string; limit: number }): Promise<EntryKey[]> {
+    // entry_id leads the primary key of every partition: a merge of index scans, no sort.
+    return this.read(
+      async (c) =>
+        (
+          await c.query<EntryKey>(
+            `SELECT entry_id AS "entryId", device_id AS "deviceId", seq FROM entries
+             WHERE ($1::text IS NULL OR venue_id = $1) AND ($2::uuid IS NULL OR entry_id > $2::uuid) ORDER BY entry_id LIMIT $3`,
+            [query.venueId ?? null, query.afterEntryId || null, query.limit],
+          )
+        ).rows,
+    );
   }
 
   async report(venueId: string, period: { month: string } | { date: string }): Promise<VenueReport> {
