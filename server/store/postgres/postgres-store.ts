@@ -4,9 +4,9 @@ import { RISK_PAGE_MAX } from '../../../common/risk.ts';
 import { KioskError } from '../../../common/errors.ts';
 import type { HealthStatus } from '../../../common/verdict.ts';
 import type {
-  EntryKey,
   BatchRequest,
   BatchResponse,
+  EntryKey,
   Passage,
   RiskListResponse,
   SeqRange,
@@ -18,7 +18,7 @@ import type {
   VenueKind,
 } from '../../../common/wire.ts';
 import { reportRange, shapeVenueReport, VN_OFFSET_MS, type RawFigures, type VenueReport } from '../../services/report.ts';
-import { redactDb } from '../open.ts';
+import { redactDb } from '../location.ts';
 import {
   checkEnrollmentCode,
   DEFAULT_CODE_TTL_MS,
@@ -40,6 +40,7 @@ import {
 import type { Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, OpenStoreOptions, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
 import { migratePostgres, type PgMigration } from './migrate.ts';
 import { pgMigration0010 } from './migrations/0010-initial.ts';
+import type { PgRunner } from './runner.ts';
 import { PostgresTrustList } from './trust-list.ts';
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010];
@@ -61,12 +62,6 @@ const toNumber = (v: string): number => Number(v);
 const numberTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown => (oid === INT8_OID || oid === NUMERIC_OID ? toNumber : (pg.types.getTypeParser(oid, format) as unknown)),
 };
-
-/** What the trust list (and any helper) needs: a plain read, or a function run inside one transaction. */
-export interface PgRunner {
-  read<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T>;
-  tx<T>(fn: (c: pg.PoolClient) => Promise<T>, mode?: string): Promise<T>;
-}
 
 /**
  * The national engine: PostgreSQL through node-postgres. Every method is one transaction or one
@@ -452,14 +447,16 @@ export class PostgresStore implements ServerStore, PgRunner {
   }
 
   async entryKeys(query: { venueId?: string; afterEntryId?: string; limit: number }): Promise<EntryKey[]> {
-    return this.read(async (c) =>
-      (
-        await c.query<{ entryId: string; deviceId: string; seq: number }>(
-          `SELECT entry_id::text AS "entryId", device_id AS "deviceId", seq FROM entries
-           WHERE ($1::text IS NULL OR venue_id = $1) AND entry_id > $2::uuid ORDER BY entry_id LIMIT $3`,
-          [query.venueId ?? null, query.afterEntryId ?? '00000000-0000-0000-0000-000000000000', query.limit],
-        )
-      ).rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+    // entry_id leads the primary key of every partition: a merge of index scans, no sort.
+    return this.read(
+      async (c) =>
+        (
+          await c.query<EntryKey>(
+            `SELECT entry_id AS "entryId", device_id AS "deviceId", seq FROM entries
+             WHERE ($1::text IS NULL OR venue_id = $1) AND ($2::uuid IS NULL OR entry_id > $2::uuid) ORDER BY entry_id LIMIT $3`,
+            [query.venueId ?? null, query.afterEntryId || null, query.limit],
+          )
+        ).rows,
     );
   }
 

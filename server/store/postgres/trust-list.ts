@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { TrustEntry, TrustListResponse } from '../../../common/wire.ts';
 import { checkTrustEntries, planTrustImport, signTrustList, type TrustListRow } from '../trust-rules.ts';
 import type { TrustImport, TrustListStore, ValueSets } from '../store.ts';
-import type { PgRunner } from './postgres-store.ts';
+import type { PgRunner } from './runner.ts';
 
 /**
  * The EU DCC trust list on PostgreSQL, with the rules of trust-rules.ts. Imports are serialised by
