@@ -7,7 +7,7 @@ import { KioskError } from '../../common/errors.ts';
 import { openStore } from '../../server/store/open.ts';
 import { PostgresStore } from '../../server/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
-import { postgresAvailable, startPostgres, type PgCluster } from '../helpers/postgres.ts';
+import { postgresAvailable, schemaPerCase, startPostgres, type PgCluster } from '../helpers/postgres.ts';
 import { batchOf, publicKey, serverStoreContract, wireEntry } from './server-store.contract.ts';
 
 // --- SQLite: a temporary file per case ---------------------------------------------------------
@@ -58,24 +58,11 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
     return cluster;
   };
 
-  // One database for the contract suite and a schema per case (search_path in the URL): a fresh,
-  // empty store per case without CREATE DATABASE copying a template through the WAL each time.
-  let contractDb: string | undefined;
-  let schemas = 0;
-  async function freshSchema(): Promise<string> {
-    contractDb ??= await clusterOf().createDatabase('contract');
-    const name = `case_${++schemas}`;
-    const client = new pg.Client({ connectionString: contractDb });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA ${name}`);
-    } finally {
-      await client.end();
-    }
-    return `${contractDb}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
-  }
+  // One database for the contract suite and a schema per case: a fresh, empty store per case.
+  let freshSchema: (() => Promise<string>) | undefined;
 
   serverStoreContract('postgres', async (options = {}) => {
+    freshSchema ??= schemaPerCase(clusterOf(), 'contract');
     const url = await freshSchema();
     const store = await PostgresStore.open(url, { poolSize: 4, ...options });
     const others: PostgresStore[] = [];

@@ -117,3 +117,25 @@ export async function startPostgres(): Promise<PgCluster> {
     },
   };
 }
+
+/**
+ * A fresh, empty store location on the cluster: one database per cluster and a schema per call
+ * (search_path in the URL), so each test starts empty without CREATE DATABASE copying a template.
+ */
+export function schemaPerCase(cluster: PgCluster, database = 'cases'): () => Promise<string> {
+  let db: Promise<string> | undefined;
+  let schemas = 0;
+  return async () => {
+    db ??= cluster.createDatabase(database);
+    const url = await db;
+    const name = `case_${++schemas}`;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${name}`);
+    } finally {
+      await client.end();
+    }
+    return `${url}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
+  };
+}
