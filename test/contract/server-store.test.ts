@@ -232,7 +232,19 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
         await store.ingestBatch(device, batchOf([wireEntry(1)]));
         // A crash, but after a checkpoint: recovery replays seconds of WAL, not the whole file's.
         await checkpoint(c.url);
+        // A transaction between two statements when the database dies: its connection's error must
+        // not end the process (no listener would take it), the transaction fails as unavailable.
+        let resume = (): void => undefined;
+        const midway = store.tx(async (client) => {
+          await client.query('SELECT 1');
+          await new Promise<void>((resolve) => (resume = resolve));
+          await client.query('SELECT 1');
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
         await c.stopServer('immediate');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        resume();
+        expect(await midway.catch((e: unknown) => e)).toMatchObject({ code: 'store-unavailable' });
         const batch = batchOf([wireEntry(2)]);
         const err = await store.ingestBatch(device, batch).catch((e: unknown) => e);
         expect((err as KioskError).code).toBe('store-unavailable');
