@@ -15,6 +15,9 @@ const CODED_FIELDS: Readonly<Record<'v' | 't' | 'r', Readonly<Record<string, str
   r: { tg: 'disease-agent-targeted', co: 'country-2-codes' },
 };
 
+/** LOINC "Rapid immunoassay" (value set covid-19-lab-test-type). */
+const RAPID_ANTIGEN_TEST = 'LP217198-3';
+
 export interface ValueSetFailure {
   /** JSON pointer of the field, e.g. `/t/0/ma`. */
   path: string;
@@ -40,6 +43,9 @@ export function valueSetFailures(payload: Record<string, unknown>, synced: Value
       entries++;
       for (const [field, valueSet] of Object.entries(CODED_FIELDS[group])) {
         if (!(field in entry)) continue;
+        // The device list names rapid antigen tests only; an `ma` on a NAAT test is not a code of
+        // it (the EU rule TR-EU-0002 checks it for RAT only, and so do we).
+        if (group === 't' && field === 'ma' && (entry as Record<string, unknown>).tt !== RAPID_ANTIGEN_TEST) continue;
         const code = (entry as Record<string, unknown>)[field];
         if (typeof code === 'string' && (isIn(BUNDLED_VALUE_SETS, valueSet, code) || isIn(synced, valueSet, code))) continue;
         failures.push({ path: `/${group}/${i}/${field}`, code, valueSet });

@@ -150,9 +150,9 @@ describe('verifyDcc: every coded field is checked against the EU value sets', ()
     expect(r.problems.valueSets).toBe(`/${group}/0/${field} ${JSON.stringify(field === 'co' ? 'QQ' : 'X-UNKNOWN-9')} is not in the EU value set ${valueSet}`);
   });
 
-  it('accepts a rapid antigen test whose device is in the value set', () => {
-    const r = check(issueDcc(dsc, ratTest()));
-    expect(r).toMatchObject({ verdict: 'allow', stages: { valueSets: true } });
+  it('accepts a rapid antigen test whose device is in the value set; a NAAT test’s ma is no device code', () => {
+    expect(check(issueDcc(dsc, ratTest()))).toMatchObject({ verdict: 'allow', stages: { valueSets: true } });
+    expect(check(issueDcc(dsc, withEntry(testResult(), { ma: 'lab-internal-42' })))).toMatchObject({ verdict: 'allow', stages: { valueSets: true } });
   });
 
   it('reports every unknown code at once', () => {
