@@ -26,7 +26,8 @@ export function dccCredential(result: DccResult, valueSets: ValueSets | null = n
   // Value sets turn codes into what a guard recognises ("Comirnaty", "Rapid antigen test").
   const product = typeof entry?.mp === 'string' ? entry.mp : typeof entry?.tt === 'string' ? entry.tt : undefined;
   if (product !== undefined) facts.product = displayOf(result.type === 't' ? 'covid-19-lab-test-type' : 'vaccines-covid-19-names', product, valueSets) ?? product;
-  if (result.expiresAtMs !== undefined) facts.expiresAt = new Date(result.expiresAtMs).toISOString();
+  // The issuer's number: one beyond what a date can hold is shown as nothing rather than thrown.
+  if (result.expiresAtMs !== undefined && Math.abs(result.expiresAtMs) <= 8.64e15) facts.expiresAt = new Date(result.expiresAtMs).toISOString();
   const isVerified = result.verdict === 'allow';
   const reasons: Reason[] = result.reasons.length > 0 ? [...result.reasons] : ['signature-unknown-key'];
   return {

@@ -112,6 +112,18 @@ describe('verifyDcc: hostile input is denied with a reason, never a crash', () =
     expect(r.stages.signature).toBe(false);
   });
 
+  it('absurd issue and expiry times (±1e300 s) are refused with a reason, not a crash', () => {
+    const r = check(issueDcc(dsc, vaccination(), { iatMs: 1e303, expMs: -1e303 }));
+    expect(r).toMatchObject({ verdict: 'deny', stages: { expiry: false } });
+    expect(r.problems.expiry).toMatch(/expired at -1e\+300 s after 1970; issued in the future \(1e\+300 s after 1970\)/);
+  });
+
+  it('an expiry beyond what a date can hold still gives the pipeline a credential', () => {
+    const c = dccCredential(check(issueDcc(dsc, vaccination(), { expMs: 1e303 })));
+    expect(c).toMatchObject({ format: 'eu-dcc', assurance: 'signed-verified' });
+    expect(c.facts?.expiresAt).toBeUndefined();
+  });
+
   it('text longer than any QR is refused before decoding', () => {
     const r = check(`HC1:${'A'.repeat(20_000)}`);
     expect(r).toMatchObject({ verdict: 'deny', problem: expect.stringMatching(/too long/) as unknown });

@@ -193,7 +193,8 @@ export function verifyDcc(text: string, options: VerifyOptions): DccResult {
   const isSignedOutside = signer !== undefined && typeof iat === 'number' && (iat * 1000 < signer.notBeforeMs || iat * 1000 > signer.notAfterMs);
   stages.expiry = !isExpired && !isNotYet && !isCertOutside && !isSignedOutside;
   const expiryProblems: string[] = [];
-  const at = (ms: number) => new Date(ms).toISOString();
+  // Times come from the certificate: one outside what Date can print must not throw.
+  const at = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms / 1000} s after 1970`);
   const validity = signer ? `${at(signer.notBeforeMs)} to ${at(signer.notAfterMs)}` : '';
   if (isExpired) {
     reasons.push('dcc-expired');
