@@ -52,6 +52,8 @@ export const REASONS = [
   'dcc-not-yet-valid',
   'key-usage',
   'schema-invalid',
+  'value-set-unknown',
+  'signed-outside-key-validity',
   'vaccination-valid',
   'test-valid',
   'recovery-valid',

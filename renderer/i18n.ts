@@ -86,6 +86,8 @@ const REASONS: Record<string, Record<Locale, string>> = {
   'dcc-not-yet-valid': { vi: 'Chứng nhận chưa có hiệu lực', en: 'Certificate not yet valid' },
   'key-usage': { vi: 'Khóa ký không được phép cho loại chứng nhận này', en: 'Signing key not allowed for this certificate type' },
   'schema-invalid': { vi: 'Nội dung chứng nhận không hợp lệ', en: 'Certificate content invalid' },
+  'value-set-unknown': { vi: 'Chứng nhận ghi mã không có trong danh mục EU', en: 'Certificate uses a code not in the EU lists' },
+  'signed-outside-key-validity': { vi: 'Chứng nhận được ký ngoài thời hạn của khóa ký', en: 'Certificate signed outside its signing key’s validity' },
   'vaccination-valid': { vi: 'Chứng nhận tiêm chủng hợp lệ', en: 'Valid vaccination certificate' },
   'test-valid': { vi: 'Xét nghiệm âm tính hợp lệ', en: 'Valid negative test' },
   'recovery-valid': { vi: 'Chứng nhận khỏi bệnh hợp lệ', en: 'Valid recovery certificate' },

@@ -5,6 +5,7 @@ import { unreadable, type Credential } from '../payload/types.ts';
 import type { ValueSets } from '../outbox/trust-list-store.ts';
 import { validatorFor } from './schema.ts';
 import { TrustStore } from './trust.ts';
+import { displayOf } from './value-sets.ts';
 import { verifyDcc, type DccResult } from './verify.ts';
 
 /**
@@ -24,8 +25,9 @@ export function dccCredential(result: DccResult, valueSets: ValueSets | null = n
   if (typeof entry?.dn === 'number' && typeof entry.sd === 'number') facts.dose = `${entry.dn}/${entry.sd}`;
   // Value sets turn codes into what a guard recognises ("Comirnaty", "Rapid antigen test").
   const product = typeof entry?.mp === 'string' ? entry.mp : typeof entry?.tt === 'string' ? entry.tt : undefined;
-  if (product !== undefined) facts.product = valueSets?.[result.type === 't' ? 'covid-19-lab-test-type' : 'vaccines-covid-19-names']?.[product] ?? product;
-  if (result.expiresAtMs !== undefined) facts.expiresAt = new Date(result.expiresAtMs).toISOString();
+  if (product !== undefined) facts.product = displayOf(result.type === 't' ? 'covid-19-lab-test-type' : 'vaccines-covid-19-names', product, valueSets) ?? product;
+  // The issuer's number: one beyond what a date can hold is shown as nothing rather than thrown.
+  if (result.expiresAtMs !== undefined && Math.abs(result.expiresAtMs) <= 8.64e15) facts.expiresAt = new Date(result.expiresAtMs).toISOString();
   const isVerified = result.verdict === 'allow';
   const reasons: Reason[] = result.reasons.length > 0 ? [...result.reasons] : ['signature-unknown-key'];
   return {
@@ -54,9 +56,11 @@ export interface DccVerifierOptions {
 export function createDccVerifier(options: DccVerifierOptions): DccVerifier {
   // Compiling the schemas takes ~100 ms: pay it at start, not at the first traveller's scan.
   validatorFor('1.3.0');
-  return (text) =>
-    dccCredential(
-      verifyDcc(text, { trust: options.trust() ?? EMPTY, nowMs: options.nowMs(), ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }) }),
-      options.valueSets?.() ?? null,
+  return (text) => {
+    const valueSets = options.valueSets?.() ?? null;
+    return dccCredential(
+      verifyDcc(text, { trust: options.trust() ?? EMPTY, nowMs: options.nowMs(), valueSets, ...(options.clockSkewMs === undefined ? {} : { clockSkewMs: options.clockSkewMs }) }),
+      valueSets,
     );
+  };
 }

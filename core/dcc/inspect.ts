@@ -3,6 +3,7 @@ import type { Reason } from '../../common/verdict.ts';
 import type { TrustEntry } from '../../common/wire.ts';
 import { parsePayload } from '../payload/parse.ts';
 import { dccCredential } from './credential.ts';
+import type { ValueSets } from '../outbox/trust-list-store.ts';
 import { pngToGray8 } from './png.ts';
 import { TrustStore } from './trust.ts';
 import { STAGES, verifyDcc, type Stages } from './verify.ts';
@@ -16,8 +17,12 @@ export interface Inspection {
   payload: unknown;
   verdict: 'allow' | 'deny' | 'unknown';
   reasons: Reason[];
-  /** For a technician: why the first failed stage failed. */
+  /** For a technician: why each failed stage failed, joined. */
   problem?: string;
+  /** Each failed stage's own explanation (EU DCC only). */
+  problems?: Partial<Record<keyof Stages, string>>;
+  /** Real issuers' encodings accepted although the schema says otherwise (EU DCC only). */
+  leniencies?: string[];
 }
 
 export interface InspectInput {
@@ -28,6 +33,8 @@ export interface InspectInput {
   /** Null: no trust list given; signatures are not checked and a valid DCC is `unknown`. */
   trust: readonly TrustEntry[] | null;
   nowMs: number;
+  /** Value sets beyond the bundled EU snapshot (a server's). */
+  valueSets?: ValueSets | null;
 }
 
 const noStages = (): Stages => Object.fromEntries(STAGES.map((s) => [s, null])) as Stages;
@@ -51,9 +58,10 @@ export function inspect(input: InspectInput): Inspection {
       return { format: 'unknown', text: null, stages: { ...noStages(), image: false }, payload: null, verdict: 'deny', reasons: ['unreadable'], problem: 'no QR code found in the image (or not a PNG)' };
     }
   }
-  const payloadText = (text ?? '').replace(/\r?\n$/, '');
+  // One line end, as a scanner or a shell sends it: CRLF, LF, or a lone CR (scanners' default suffix).
+  const payloadText = (text ?? '').replace(/(?:\r\n|\r|\n)$/, '');
   if (payloadText.startsWith('HC1:')) {
-    const result = verifyDcc(payloadText, { trust: input.trust === null ? null : new TrustStore(input.trust), nowMs: input.nowMs });
+    const result = verifyDcc(payloadText, { trust: input.trust === null ? null : new TrustStore(input.trust), nowMs: input.nowMs, valueSets: input.valueSets ?? null });
     return {
       format: result.format,
       text: input.png === undefined ? payloadText : text,
@@ -62,6 +70,8 @@ export function inspect(input: InspectInput): Inspection {
       verdict: result.verdict,
       reasons: result.reasons,
       ...(result.verdict === 'allow' ? {} : { problem: result.problem ?? dccCredential(result).problem ?? 'not verified' }),
+      problems: result.problems,
+      leniencies: result.leniencies,
     };
   }
   const credential = parsePayload(new TextEncoder().encode(payloadText));

@@ -2,18 +2,21 @@ import { encode as cborEncode } from 'cborg';
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import type { Reason } from '../../common/verdict.ts';
+import type { ValueSets } from '../outbox/trust-list-store.ts';
 import { decodeBase45 } from './base45.ts';
 import { decodeCbor } from './cbor.ts';
-import { validatorFor } from './schema.ts';
+import { checkSchema } from './schema.ts';
 import { DCC_EKU, type TrustedKey, type TrustStore } from './trust.ts';
+import { describeValueSetFailure, valueSetFailures } from './value-sets.ts';
 
 /**
  * EU Digital COVID Certificate verification: HC1 → Base45 → zlib → COSE_Sign1 → CWT/CBOR hcert,
- * then schema, signature (ES256, PS256; kid from the protected or unprotected header), validity
- * times and the signer's key usage, each reported as its own stage. Cryptography is node:crypto;
- * CBOR is cborg; Base45 is base45-js.
+ * then schema, value sets, signature (ES256, PS256; kid from the protected or unprotected header),
+ * validity times and the signer's key usage. Once the payload is decoded, each of these is checked
+ * whatever the others found, so the guard and the logs name every true reason. Cryptography is
+ * node:crypto; CBOR is cborg; Base45 is base45-js.
  */
-export const STAGES = ['image', 'prefix', 'base45', 'zlib', 'cose', 'cbor', 'schema', 'signature', 'expiry', 'keyUsage'] as const;
+export const STAGES = ['image', 'prefix', 'base45', 'zlib', 'cose', 'cbor', 'schema', 'valueSets', 'signature', 'expiry', 'keyUsage'] as const;
 export type Stage = (typeof STAGES)[number];
 export type Stages = Record<Stage, boolean | null>;
 
@@ -33,8 +36,12 @@ export interface DccResult {
   kid?: string;
   issuedAtMs?: number;
   expiresAtMs?: number;
-  /** Human-readable explanation of the first failed stage. */
+  /** Human-readable explanation of every failed stage, joined. */
   problem?: string;
+  /** Each failed stage's own explanation, for a technician. */
+  problems: Partial<Record<Stage, string>>;
+  /** Real issuers' encodings accepted although the schema says otherwise (schema.ts). */
+  leniencies: string[];
 }
 
 export interface VerifyOptions {
@@ -47,17 +54,19 @@ export interface VerifyOptions {
   clockSkewMs?: number;
   /** A negative test admits for this long after sampling (Vietnam 2021-22: 72 h). */
   testMaxAgeHours?: number;
+  /** The server's value sets; codes in them count as known besides the bundled snapshot. */
+  valueSets?: ValueSets | null;
 }
 
 const MAX_TEXT = 8192;
 const MAX_KID_BYTES = 64;
-const emptyStages = (): Stages => ({ image: null, prefix: null, base45: null, zlib: null, cose: null, cbor: null, schema: null, signature: null, expiry: null, keyUsage: null });
+const emptyStages = (): Stages => ({ image: null, prefix: null, base45: null, zlib: null, cose: null, cbor: null, schema: null, valueSets: null, signature: null, expiry: null, keyUsage: null });
 
 export function verifyDcc(text: string, options: VerifyOptions): DccResult {
   const stages = emptyStages();
   const fail = (stage: Stage, reasons: Reason[], problem: string, extra: Partial<DccResult> = {}): DccResult => {
     stages[stage] = false;
-    return { format: stage === 'prefix' ? 'unknown' : 'eu-dcc', stages, payload: null, verdict: 'deny', reasons, problem, ...extra };
+    return { format: stage === 'prefix' ? 'unknown' : 'eu-dcc', stages, payload: null, verdict: 'deny', reasons, problem, problems: { [stage]: problem }, leniencies: [], ...extra };
   };
 
   stages.prefix = text.startsWith('HC1:');
@@ -123,12 +132,22 @@ export function verifyDcc(text: string, options: VerifyOptions): DccResult {
   if (typeof iat === 'number') base.issuedAtMs = iat * 1000;
   if (typeof exp === 'number') base.expiresAtMs = exp * 1000;
 
-  // The JSON schema, and the rule it cannot express (DCC spec, vol. 4): exactly one of v, t, r,
-  // holding exactly one entry.
-  const { validate } = validatorFor(payload.ver);
-  const groups = (['v', 't', 'r'] as const).filter((k) => payload[k] !== undefined);
-  const isOneEntry = groups.length === 1 && Array.isArray(payload[groups[0] as DccType]) && (payload[groups[0] as DccType] as unknown[]).length === 1;
-  stages.schema = validate(payload) === true && isOneEntry;
+  const problems: Partial<Record<Stage, string>> = {};
+  const reasons: Reason[] = [];
+  const schema = checkSchema(payload);
+  stages.schema = schema.isValid;
+  if (!schema.isValid) {
+    reasons.push('schema-invalid');
+    problems.schema = schema.error ?? 'invalid';
+  }
+  // Checked even when the schema failed: a wrong code is its own reason, and the technician
+  // should see it in the same scan.
+  const unknownCodes = valueSetFailures(payload, options.valueSets ?? null);
+  stages.valueSets = unknownCodes === null ? null : unknownCodes.length === 0;
+  if (unknownCodes !== null && unknownCodes.length > 0) {
+    reasons.push('value-set-unknown');
+    problems.valueSets = unknownCodes.map(describeValueSetFailure).join('; ');
+  }
 
   // Signature over Sig_structure = ["Signature1", protected, external_aad = h'', payload].
   const kidRaw = protectedHeader.get(4) ?? unprotected.get(4);
@@ -138,7 +157,6 @@ export function verifyDcc(text: string, options: VerifyOptions): DccResult {
   const alg = protectedHeader.get(1) ?? unprotected.get(1);
   const kid = kidRaw instanceof Uint8Array && kidRaw.length > 0 && kidRaw.length <= MAX_KID_BYTES ? Buffer.from(kidRaw).toString('base64') : undefined;
   if (kid) base.kid = kid;
-  const reasons: Reason[] = [];
   // The signer: the key whose signature verifies, else (to still report expiry and key usage as
   // their own stages) the first certificate published under this kid.
   let signer: TrustedKey | undefined;
@@ -149,13 +167,19 @@ export function verifyDcc(text: string, options: VerifyOptions): DccResult {
     if (keys.length === 0) {
       stages.signature = false;
       reasons.push('signature-unknown-key');
+      problems.signature = kid ? `no signer with kid ${kid} in the trust list` : 'the certificate names no usable kid';
     } else {
       const toBeSigned = cborEncode(['Signature1', protectedBytes, new Uint8Array(0), payloadBytes]);
       const verified = keys.find((k) => verifySignature(alg, k.publicKey, toBeSigned, signature));
       // A signature by a document signer no CSCA of its country issued proves nothing.
       stages.signature = verified !== undefined && verified.isChainValid;
-      if (!verified) reasons.push('signature-invalid');
-      else if (!verified.isChainValid) reasons.push('certificate-chain');
+      if (!verified) {
+        reasons.push('signature-invalid');
+        problems.signature = `the signature does not verify with the key of kid ${kid ?? ''} (algorithm ${String(alg)})`;
+      } else if (!verified.isChainValid) {
+        reasons.push('certificate-chain');
+        problems.signature = `signer kid ${verified.kid} was issued by none of the CSCAs of ${verified.country}`;
+      }
       signer = verified ?? keys[0];
     }
   }
@@ -164,23 +188,50 @@ export function verifyDcc(text: string, options: VerifyOptions): DccResult {
   const isExpired = typeof exp !== 'number' || exp * 1000 < now;
   const isNotYet = typeof iat === 'number' && iat * 1000 > now + (options.clockSkewMs ?? 5 * 60_000);
   const isCertOutside = signer !== undefined && (now < signer.notBeforeMs || now > signer.notAfterMs);
-  stages.expiry = !isExpired && !isNotYet && !isCertOutside;
-  if (isExpired) reasons.push('dcc-expired');
-  if (isNotYet) reasons.push('dcc-not-yet-valid');
-  if (isCertOutside) reasons.push('certificate-expired');
+  // A key signs only inside its certificate's validity: a certificate issued before its signer's
+  // notBefore (or after its notAfter) was not signed by a valid key, even if both are valid now.
+  const isSignedOutside = signer !== undefined && typeof iat === 'number' && (iat * 1000 < signer.notBeforeMs || iat * 1000 > signer.notAfterMs);
+  stages.expiry = !isExpired && !isNotYet && !isCertOutside && !isSignedOutside;
+  const expiryProblems: string[] = [];
+  // Times come from the certificate: one outside what Date can print must not throw.
+  const at = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms / 1000} s after 1970`);
+  const validity = signer ? `${at(signer.notBeforeMs)} to ${at(signer.notAfterMs)}` : '';
+  if (isExpired) {
+    reasons.push('dcc-expired');
+    expiryProblems.push(typeof exp === 'number' ? `expired at ${at(exp * 1000)}` : 'no expiry time (CWT exp)');
+  }
+  if (isNotYet) {
+    reasons.push('dcc-not-yet-valid');
+    expiryProblems.push(`issued in the future (${at(iat * 1000)})`);
+  }
+  if (isCertOutside) {
+    reasons.push('certificate-expired');
+    expiryProblems.push(`the signer's certificate is valid ${validity} only`);
+  }
+  if (isSignedOutside) {
+    reasons.push('signed-outside-key-validity');
+    expiryProblems.push(`signed at ${at(iat * 1000)}, outside its signer's validity ${validity}`);
+  }
+  if (expiryProblems.length > 0) problems.expiry = expiryProblems.join('; ');
   if (signer) {
     const eku = signer.dccEku;
-    stages.keyUsage = type !== undefined && (eku.length === 0 || DCC_EKU[type].some((o) => eku.includes(o)));
-    if (!stages.keyUsage) reasons.push('key-usage');
+    // A signer without DCC key usages may sign every type; with some, the type decides, and a
+    // payload without an entry has no type to decide by (the schema stage says why).
+    stages.keyUsage = eku.length === 0 ? true : type === undefined ? null : DCC_EKU[type].some((o) => eku.includes(o));
+    if (stages.keyUsage === false) {
+      reasons.push('key-usage');
+      problems.keyUsage = `signer kid ${signer.kid} may not sign ${type === 'v' ? 'vaccination' : type === 't' ? 'test' : 'recovery'} certificates (its key usages: ${eku.join(', ')})`;
+    }
   }
-  if (stages.schema === false) reasons.push('schema-invalid');
+  const checked = { format: 'eu-dcc' as const, stages, ...base, payload, problems, leniencies: schema.leniencies };
   const isBroken = Object.values(stages).some((s) => s === false);
-  if (isBroken) return { format: 'eu-dcc', stages, ...base, payload, verdict: 'deny', reasons, problem: reasons.join(', ') };
-  if (stages.signature === null) return { format: 'eu-dcc', stages, ...base, payload, verdict: 'unknown', reasons: [] };
-  const refusals = entryRules(type, entry, options);
-  if (refusals.length > 0) return { format: 'eu-dcc', stages, ...base, payload, verdict: 'deny', reasons: refusals, problem: refusals.join(', ') };
+  if (isBroken) return { ...checked, verdict: 'deny', reasons, problem: Object.entries(problems).map(([stage, p]) => `${stage}: ${p}`).join('; ') };
+  if (stages.signature === null) return { ...checked, verdict: 'unknown', reasons: [] };
+  // The rules read the relaxed fields as the dates they mean.
+  const refusals = entryRules(type, type ? ((schema.normalized[type] as unknown[])[0] as Record<string, unknown>) : undefined, options);
+  if (refusals.length > 0) return { ...checked, verdict: 'deny', reasons: refusals, problem: refusals.join(', ') };
   const valid: Reason = type === 'v' ? 'vaccination-valid' : type === 't' ? 'test-valid' : 'recovery-valid';
-  return { format: 'eu-dcc', stages, ...base, payload, verdict: 'allow', reasons: [valid] };
+  return { ...checked, verdict: 'allow', reasons: [valid] };
 }
 
 /**

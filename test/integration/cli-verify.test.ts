@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueDcc, makeCsca, makeDsc, vaccination, type Authority, type Signer } from '../helpers/dcc-issuer.ts';
 import { KIOSK_BIN } from '../helpers/cli.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
@@ -23,6 +23,7 @@ beforeAll(async () => {
   trustFile = join(dir, 'trust.json');
   writeFileSync(trustFile, JSON.stringify([csca.entry, dsc.entry]));
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('kiosk verify', () => {
   it('verifies a DCC from standard input against a trust file: one JSON object, every stage', async () => {
@@ -33,7 +34,30 @@ describe('kiosk verify', () => {
     expect(out).toMatchObject({ format: 'eu-dcc', verdict: 'allow', reasons: ['vaccination-valid'], stages: { image: null, prefix: true, signature: true, expiry: true, keyUsage: true } });
   });
 
-  it('--at moves the clock: the same certificate is expired a year later', async () => {
+  it('takes the certificate off standard input ending in a lone CR (a scanner’s default suffix), as in CRLF or LF', () => {
+    for (const end of ['\r', '\r\n', '\n']) {
+      const r = kiosk(['verify', '--json', '--trust', trustFile], `${issueDcc(dsc, vaccination())}${end}`);
+      expect(r.json(), JSON.stringify(end)).toMatchObject({ verdict: 'allow', stages: { base45: true, signature: true } });
+    }
+  });
+
+  it('--json on a certificate whose schema fails reports every stage’s own result and why', () => {
+    const hcert = { ...vaccination(), dob: undefined, v: [{ ...(vaccination().v as object[])[0], ma: 'ORG-0' }] };
+    const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    const out = kiosk(['verify', '--json', '--trust', trustFile, '--at', later], issueDcc(dsc, hcert)).json();
+    expect(out).toMatchObject({
+      verdict: 'deny',
+      stages: { cbor: true, schema: false, valueSets: false, signature: true, expiry: false, keyUsage: true },
+      reasons: ['schema-invalid', 'value-set-unknown', 'dcc-expired'],
+    });
+    const problems = out.problems as Record<string, string>;
+    expect(Object.keys(problems)).toEqual(['schema', 'valueSets', 'expiry']);
+    expect(problems.schema).toMatch(/required property 'dob'/);
+    expect(problems.valueSets).toMatch(/\/v\/0\/ma "ORG-0"/);
+    expect(problems.expiry).toMatch(/^expired at /);
+  });
+
+  it('--at moves the clock: the same certificate is expired a year later', () => {
     const r = kiosk(['verify', '--json', '--trust', trustFile, '--at', new Date(Date.now() + 365 * 86_400_000).toISOString()], issueDcc(dsc, vaccination()));
     expect(r.json()).toMatchObject({ verdict: 'deny', stages: { expiry: false } });
     expect(r.json().reasons).toContain('dcc-expired');
