@@ -36,8 +36,9 @@ export async function startBrowserKiosk(config: Record<string, unknown>, dir = m
   return { kiosk, url: ui.url, configPath, scan: (text) => kiosk.proc.stdin!.write(`${text}\n`) };
 }
 
-export async function openGuard(browser: Browser, url: string): Promise<Page> {
+export async function openGuard(browser: Browser, url: string, options: { initScript?: string } = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  if (options.initScript) await page.addInitScript({ content: options.initScript });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('dialog', (d) => {
