@@ -43,5 +43,5 @@ describe.skipIf(!hasBinary)('Electron shell (Playwright _electron)', () => {
     } finally {
       await app.close();
     }
-  }, 90_000);
+  });
 });

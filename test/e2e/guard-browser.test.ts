@@ -38,7 +38,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     seedStatuses(server.store, people);
     const device = enrollDevice(server.store);
     const started = await startBrowserKiosk({
-      server: { url: server.url, statusBudgetMs: 400 },
+      server: { url: server.url, statusBudgetMs: 10_000 },
       device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey((await import('node:os')).tmpdir(), device), riskListKey: device.riskListKey },
       ...extra,
     });
@@ -56,7 +56,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     return { started, kiosk: started.kiosk, page };
   }
 
-  const verdictFor = (k: KioskProcess, n: number) => k.waitFor((e) => e.type === 'verdict' && k.events.filter((x) => x.type === 'verdict').length >= n, 15_000) as Promise<Verdict>;
+  const verdictFor = (k: KioskProcess, n: number) => k.waitFor((e) => e.type === 'verdict' && k.events.filter((x) => x.type === 'verdict').length >= n) as Promise<Verdict>;
 
   it('shows green for a declared person, red for a flagged one, with a distinct sound each, back to idle by itself', async () => {
     const { url, scan } = await provisionedKiosk({ ui: { resultMs: 1500 } });
@@ -80,7 +80,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.textContent('#result-shape')).toBe('✗');
     expect(await page.getAttribute('html', 'data-last-sound')).toBe('deny');
     expect(pageErrors(page)).toEqual([]);
-  }, 60_000);
+  });
 
   it('shows the offline strip when the server stops, and still decides', async () => {
     const { url, scan } = await provisionedKiosk();
@@ -96,7 +96,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(offline.source).toBe('offline');
     await page.waitForSelector('#strip-net.bad');
     expect(await page.textContent('#strip-net')).toBe('○ Ngoại tuyến');
-  }, 60_000);
+  });
 
   it('never lets a name become markup: a hostile CCCD is refused, a hostile certificate name is shown as text', async () => {
     const csca = await makeCsca('XA');
@@ -124,7 +124,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.locator('#result img').count()).toBe(0);
     expect(await page.locator('img').count()).toBe(0);
     expect(pageErrors(page)).toEqual([]);
-  }, 60_000);
+  });
 
   it('reads a QR from the camera (Chromium fake capture device) into a verdict', async () => {
     const camera = fakeCameraFile('clean', 1, 10, 5);
@@ -136,7 +136,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await page.waitForTimeout(2500);
     expect(k.events.filter((e) => e.type === 'verdict' && e.scanner === 'camera')).toHaveLength(1);
     expect(camera.text).toContain('||');
-  }, 60_000);
+  });
 
   it('says so when the camera is unplugged, keeps taking scanner input, and takes the camera back when it returns', async () => {
     const { started, page } = await cameraGuard(fakeCameraFile('no-code', 1, 5, 5), { width: 640, height: 480, fps: 5 });
@@ -151,7 +151,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await page.evaluate("navigator.mediaDevices.dispatchEvent(new Event('devicechange'))");
     await page.waitForSelector('#app[data-camera="on"]', { timeout: 10_000 });
     expect(pageErrors(page)).toEqual([]);
-  }, 60_000);
+  });
 
   it('says so when the camera is refused or missing, and the scanner keeps working', async () => {
     const started = await startBrowserKiosk({ camera: { enabled: true } });
@@ -163,7 +163,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.getAttribute('#strip-camera', 'class')).toBe('bad');
     started.scan(cccdQr(green));
     await page.waitForSelector('#app[data-screen="result"]');
-  }, 60_000);
+  });
 
   it('drops camera frames while the decoder is busy (a 60 fps storm) and scanner verdicts still come through', async () => {
     // Counts what crosses into the decoder worker, from outside the code under test: frames posted,
@@ -195,7 +195,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(s.dropped).toBeGreaterThan(0);
     expect(t.posted + s.dropped).toBeLessThanOrEqual(s.offered);
     expect(t.answered).toBeGreaterThanOrEqual(t.posted - 1);
-  }, 60_000);
+  });
 
   it('opens the technician screen behind a PIN, locks after five wrong PINs, and offers no way out', async () => {
     const started = await startBrowserKiosk({ ui: { technicianPinHash: hashPin('246810') } });
@@ -227,7 +227,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await enter('246810');
     await page.waitForSelector('#tech-pin-error:has-text("locked")');
     expect(await page.isHidden('#tech-panel')).toBe(true);
-  }, 60_000);
+  });
 });
 
 describe('page security policy', () => {

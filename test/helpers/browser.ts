@@ -32,7 +32,7 @@ export async function startBrowserKiosk(config: Record<string, unknown>, dir = m
   writeFileSync(configPath, JSON.stringify({ store: { path: 'k.db' }, scanner: { kind: 'stdin' }, gate: { kind: 'fake' }, duplicateWindowMs: 0, ...config }));
   const kiosk = spawnKiosk(['run', '--config', configPath, '--headless', '--events', '-', '--ui-port', '0'], { stdin: 'pipe' });
   const ui = (await kiosk.waitFor((e) => e.type === 'ui', 60_000)) as { url: string };
-  await kiosk.waitFor((e) => e.type === 'ready', 30_000);
+  await kiosk.waitFor((e) => e.type === 'ready', 60_000);
   return { kiosk, url: ui.url, configPath, scan: (text) => kiosk.proc.stdin!.write(`${text}\n`) };
 }
 
