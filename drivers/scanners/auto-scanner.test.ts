@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DeviceState, RawScan } from '../contracts/scanner.ts';
 import { FakeHidBackend, FakeHidDevice } from '../fake/fake-hid.ts';
 import { honeywell64 } from '../../test/fixtures/hid/generate.ts';
@@ -6,7 +6,6 @@ import { AutoScanner } from './auto-scanner.ts';
 import { discoverDevices } from './discovery.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noSerial = async () => [];
 
 describe('AutoScanner', () => {
@@ -18,11 +17,11 @@ describe('AutoScanner', () => {
     await scanner.start({ onScan: (s) => scans.push(s), onState: (s, d) => states.push([s, d]) });
     expect(states[0]).toEqual(['waiting', expect.stringContaining('no known scanner')]);
     const device = bus.attach(new FakeHidDevice({ path: '/dev/hidraw4', vendorId: 0x1eab, productId: 0x1310, usagePage: 0x8c, usage: 0x02 }));
-    const deadline = Date.now() + 2000;
-    while (states.at(-1)?.[0] !== 'connected' && Date.now() < deadline) await sleep(20);
+    // Polling every 50 ms: the event, however late a busy machine runs the poll.
+    await vi.waitFor(() => expect(states.at(-1)?.[0]).toBe('connected'), { timeout: 30_000, interval: 5 });
     expect(states.at(-1)).toEqual(['connected', expect.stringMatching(/Newland 1eab:1310 at \/dev\/hidraw4 in hid-pos mode/)]);
     for (const r of honeywell64(enc('HELLO-KIOSK'))) device.input(r);
-    await sleep(50);
+    await vi.waitFor(() => expect(scans).toHaveLength(1), { timeout: 30_000, interval: 5 });
     expect(scans.map((s) => new TextDecoder().decode(s.bytes))).toEqual(['HELLO-KIOSK']);
     await scanner.stop();
   });
