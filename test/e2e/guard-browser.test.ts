@@ -38,7 +38,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     seedStatuses(server.store, people);
     const device = enrollDevice(server.store);
     const started = await startBrowserKiosk({
-      server: { url: server.url, statusBudgetMs: 10_000 },
+      server: { url: server.url, statusBudgetMs: 5000 },
       device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey((await import('node:os')).tmpdir(), device), riskListKey: device.riskListKey },
       ...extra,
     });
