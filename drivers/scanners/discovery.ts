@@ -1,7 +1,6 @@
 import { SerialPort } from 'serialport';
-import type { HidBackend } from '../hid/hid-backend.ts';
-import { DCTTECH_PID, DCTTECH_VID } from '../hid/hid-relay.ts';
-import { BLINK1_PID, BLINK1_VID } from '../hid/blink1.ts';
+import type { HidBackend } from '../contracts/hid-backend.ts';
+import { BLINK1_PID, BLINK1_VID, DCTTECH_PID, DCTTECH_VID } from '../shared/usb-ids.ts';
 import { knownVendor, likelyMode, type ScannerMode } from './known-scanners.ts';
 
 export interface DeviceListing {

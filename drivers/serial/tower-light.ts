@@ -1,7 +1,7 @@
 import type { SerialPort } from 'serialport';
 import { KioskError } from '../../common/errors.ts';
 import type { Indicator, IndicatorPattern } from '../contracts/indicator.ts';
-import { soundSteps, StepPlayer } from '../indicators/pattern.ts';
+import { soundSteps, StepPlayer } from '../shared/pattern.ts';
 import { closeSerialPort, openSerialPort, writeAndDrain } from './port.ts';
 
 /**
