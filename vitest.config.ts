@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
+    exclude: ['node_modules/**', 'dist/**', '.stryker-tmp/**'],
     // Bounds for a hung test, not waits: tests wait for events. On a busy two-core machine a test
     // that starts several processes can take minutes, so the bound is generous (docs/testing.md).
     testTimeout: 180_000,
