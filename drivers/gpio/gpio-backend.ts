@@ -23,7 +23,7 @@ type ToolVersion = 1 | 2;
 /**
  * GPIO through the kernel's character device, never the deprecated sysfs interface. Node has no
  * ioctl and the npm bindings are either sysfs-based, Pi-4-only or stuck on libgpiod 1.x
- * (hardware.md §2.5), so the real backend drives libgpiod's own tools: a line is held by a
+ * (docs/hardware.md §2.5), so the real backend drives libgpiod's own tools: a line is held by a
  * long-lived `gpioset`, and released (and driven by its pull resistor) when that process ends.
  */
 export class GpiodToolsBackend implements GpioBackend {

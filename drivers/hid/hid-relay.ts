@@ -5,7 +5,7 @@ import { DCTTECH_PID, DCTTECH_VID } from '../shared/usb-ids.ts';
 
 /**
  * dcttech "USBRelayN" boards (16c0:05df, V-USB): every command is a feature report, report id 0,
- * 8 data bytes: FF n = relay n on, FD n = off (hardware.md §2.2). GET_REPORT returns the 5-character
+ * 8 data bytes: FF n = relay n on, FD n = off (docs/hardware.md §2.2). GET_REPORT returns the 5-character
  * board id and the relay bitmask, read back after every switch as the reference library does.
  */
 export { DCTTECH_PID, DCTTECH_VID };

@@ -29,7 +29,7 @@ const hex = (n: number) => n.toString(16).padStart(4, '0');
 /**
  * HID interfaces and serial ports, USB ones only unless `isAll` (a PTY or a built-in UART is no
  * device a technician plugged in). Known scanners, relay boards and indicators are marked.
- * `SerialPort.list()` never lists PTYs (hardware.md §1.4).
+ * `SerialPort.list()` never lists PTYs (docs/hardware.md §1.4).
  */
 export async function discoverDevices(options: { hid: HidBackend; listSerial?: SerialLister; isAll?: boolean }): Promise<{ devices: DeviceListing[]; errors: string[] }> {
   const errors: string[] = [];

@@ -4,10 +4,10 @@
  * Scanners' ids are in drivers/scanners/known-scanners.ts.
  */
 
-/** dcttech "USBRelayN" boards (V-USB), docs/hardware.md §Relays. */
+/** dcttech "USBRelayN" boards (V-USB), docs/hardware.md §2.2. */
 export const DCTTECH_VID = 0x16c0;
 export const DCTTECH_PID = 0x05df;
 
-/** ThingM blink(1) USB status lamp, docs/hardware.md §Lights. */
+/** ThingM blink(1) USB status lamp, docs/hardware.md §2.4. */
 export const BLINK1_VID = 0x27b8;
 export const BLINK1_PID = 0x01ed;
