@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    globalSetup: ['test/helpers/tmpdir-run.ts'],
     setupFiles: ['test/helpers/tmpdir-per-file.ts'],
     // Two cores: PTY, server and browser tests are I/O bound; more workers only add contention.
     maxWorkers: 2,

@@ -11,7 +11,9 @@ import { afterAll } from 'vitest';
  * Tests still remove what they make where they can: this is the floor, not the habit.
  */
 const outer = tmpdir();
-const own = mkdtempSync(join(outer, 'vitest-file-'));
+// Inside the run's folder (tmpdir-run.ts) when there is one, so the run's end removes it even if
+// this file's afterAll never runs.
+const own = mkdtempSync(join(process.env.KIOSK_TEST_RUN_TMPDIR ?? outer, 'vitest-file-'));
 process.env.TMPDIR = own;
 
 afterAll(() => {
