@@ -92,7 +92,7 @@ describe('durability and privacy', () => {
     kiosk = await startTestKiosk({
       serverUrl: server.url,
       device,
-      config: { server: { url: server.url, publicKey: server.store.serverPublicKey() } },
+      config: { server: { url: server.url, statusBudgetMs: 5000, publicKey: server.store.serverPublicKey() } },
       clock: { nowMs: () => Date.now() + skew, monoMs: () => performance.now() },
     });
     kiosk.scanner.emit(cccdQr(people[4]!));
