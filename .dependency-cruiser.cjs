@@ -5,8 +5,14 @@
  */
 const forbidden = [
   { name: 'common-imports-nothing', comment: 'common/ runs anywhere and imports nothing inside the repo', from: { path: '^common/' }, to: { path: '^(core|drivers|electron|renderer|server|scripts|test)/' } },
-  { name: 'contracts-and-parsers-use-common-only', from: { path: '^drivers/(contracts|parsers)/' }, to: { path: '^(core|electron|renderer|server|scripts|test)/|^drivers/(?!contracts/|parsers/)' } },
-  { name: 'adapters-use-contracts-parsers-common', from: { path: '^drivers/(?!contracts/|parsers/|create\\.ts)' }, to: { path: '^(core|electron|renderer|server|scripts|test)/|^drivers/create\\.ts' } },
+  { name: 'contracts-and-parsers-use-common-only', comment: 'drivers/shared holds pure helpers (step patterns, USB ids) every adapter may use', from: { path: '^drivers/(contracts|parsers|shared)/' }, to: { path: '^(core|electron|renderer|server|scripts|test)/|^drivers/(?!contracts/|parsers/|shared/)' } },
+  { name: 'adapters-use-contracts-parsers-common', from: { path: '^drivers/(?!contracts/|parsers/|shared/|create\\.ts)' }, to: { path: '^(core|electron|renderer|server|scripts|test)/|^drivers/create\\.ts' } },
+  {
+    name: 'no-adapter-imports-another',
+    comment: 'an adapter (hid, serial, gpio, stdio, fake, indicators, scanners) imports no other adapter; drivers/create.ts composes them',
+    from: { path: '^drivers/([^/]+)/', pathNot: '^drivers/(contracts|parsers|shared)/' },
+    to: { path: '^drivers/[^/]+/', pathNot: '^drivers/(contracts|parsers|shared|$1)/' },
+  },
   { name: 'driver-factory-imports-adapters-only', from: { path: '^drivers/create\\.ts' }, to: { path: '^(core|electron|renderer|server|scripts|test)/' } },
   { name: 'pure-core-stays-pure', comment: 'core/payload and core/decision import each other and common/ only', from: { path: '^core/(payload|decision)/' }, to: { path: '^(drivers|electron|renderer|server|scripts|test)/|^core/(?!payload/|decision/)' } },
   { name: 'core-uses-contracts-only', from: { path: '^core/' }, to: { path: '^drivers/(?!contracts/)|^(electron|renderer|server|scripts|test)/' } },
@@ -21,7 +27,7 @@ const forbidden = [
   severity: 'error',
   ...r,
   // Tests (next to the code or under test/) may import anything; the rules bind production code.
-  from: { ...r.from, pathNot: '\\.test\\.ts$|\\.test-helper\\.ts$|^test/' },
+  from: { ...r.from, pathNot: [r.from.pathNot, '\\.test\\.ts$|\\.test-helper\\.ts$|^test/'].filter(Boolean).join('|') },
 }));
 
 module.exports = {

@@ -5,11 +5,31 @@ const IO_PACKAGES = ['better-sqlite3', 'node-hid', 'serialport', '@serialport/*'
 const ban = (groups, message) => ({ group: groups, message });
 
 /**
+ * dependency-cruiser sees a module loaded through createRequire only when the function is called
+ * as `require(…)`; any other shape (`createRequire(url)('../../drivers/x')`, `const load = …`) would
+ * hide an import from the layer rules. Exported for the test of the rule (test/layering.test.ts).
+ */
+export const CREATE_REQUIRE_SHAPES = [
+  {
+    selector: "CallExpression[callee.type='CallExpression'][callee.callee.name='createRequire']",
+    message: 'bind createRequire(…) to a const named `require` and call that, so dependency-cruiser sees the import',
+  },
+  {
+    selector: "VariableDeclarator[init.type='CallExpression'][init.callee.name='createRequire'][id.name!='require']",
+    message: 'name the function createRequire returns `require`, so dependency-cruiser sees what it loads',
+  },
+  {
+    selector: "AssignmentExpression[right.type='CallExpression'][right.callee.name='createRequire']",
+    message: 'bind createRequire(…) to a const named `require` at its declaration, so dependency-cruiser sees the import',
+  },
+];
+
+/**
  * Package bans per folder (docs/architecture.md). Flat config replaces a rule's options when a
  * later block sets the same rule, so broad blocks come first and narrower ones after them.
  */
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', 'coverage/**', 'docs/**', '**/*.js', '**/*.cjs', 'renderer/vendor/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'tmp/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', 'docs/**', '**/*.js', '**/*.cjs', 'renderer/vendor/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -34,6 +54,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['common/**/*.ts', 'core/**/*.ts', 'drivers/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts', 'server/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-helper.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...CREATE_REQUIRE_SHAPES],
     },
   },
   {

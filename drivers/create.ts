@@ -15,7 +15,7 @@ import { nodeHidBackend, type HidBackend } from './hid/hid-backend.ts';
 import { HidRelay } from './hid/hid-relay.ts';
 import { HidKeyboardScanner } from './hid/hid-keyboard-scanner.ts';
 import { HidPosScanner } from './hid/hid-pos-scanner.ts';
-import { AutoScanner } from './scanners/auto-scanner.ts';
+import { AutoScanner, type AutoScannerOptions } from './scanners/auto-scanner.ts';
 import { LightsIndicator } from './indicators/lights-indicator.ts';
 import { bytesOf } from './parsers/framer.ts';
 import { LcusRelay } from './serial/lcus-relay.ts';
@@ -39,6 +39,25 @@ export function defaultContext(): DriverContext {
  * Configuration name → implementation. The only file that imports every adapter, so the
  * core never learns which hardware it drives (johnny-five's Board.Controller pattern).
  */
+/** The driver for a scanner that `scanner.kind: "auto"` found, in the mode it was found in. */
+export function openDetectedScanner(
+  ctx: Pick<DriverContext, 'hid'>,
+  o: { suffix: Uint8Array; interByteTimeoutMs: number; maxPayloadBytes: number; baudRate: number },
+): AutoScannerOptions['open'] {
+  return (device) => {
+    switch (device.mode) {
+      case 'hid-pos':
+        return new HidPosScanner({ backend: ctx.hid, path: device.path, maxPayloadBytes: o.maxPayloadBytes });
+      case 'serial':
+        return new SerialScanner({ path: device.path, baudRate: o.baudRate, suffix: o.suffix, interByteTimeoutMs: o.interByteTimeoutMs, prefix: new Uint8Array(0), maxPayloadBytes: o.maxPayloadBytes });
+      case 'keyboard':
+        return new HidKeyboardScanner({ backend: ctx.hid, path: device.path, suffix: o.suffix, interByteTimeoutMs: o.interByteTimeoutMs, maxPayloadBytes: o.maxPayloadBytes });
+      default:
+        return missingCase(device.mode);
+    }
+  };
+}
+
 export function createScanner(config: ScannerConfig, ctx: DriverContext = defaultContext()): Scanner {
   switch (config.kind) {
     case 'serial':
@@ -68,10 +87,7 @@ export function createScanner(config: ScannerConfig, ctx: DriverContext = defaul
     case 'auto':
       return new AutoScanner({
         hid: ctx.hid,
-        suffix: bytesOf(config.suffix),
-        interByteTimeoutMs: config.interByteTimeoutMs,
-        maxPayloadBytes: config.maxPayloadBytes,
-        baudRate: config.baudRate,
+        open: openDetectedScanner(ctx, { suffix: bytesOf(config.suffix), interByteTimeoutMs: config.interByteTimeoutMs, maxPayloadBytes: config.maxPayloadBytes, baudRate: config.baudRate }),
       });
     default:
       return missingCase(config);

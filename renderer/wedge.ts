@@ -1,5 +1,5 @@
 /**
- * Keyboard-wedge fallback for a scanner the app cannot open (hardware.md §1.2): tells a scanner's
+ * Keyboard-wedge fallback for a scanner the app cannot open (docs/hardware.md §1.2): tells a scanner's
  * keystroke burst from a person typing by inter-key timing. Scanners type with 0-30 ms between keys
  * and end with Enter or Tab; a fast typist needs ~100 ms or more per key (onScan.js defaults:
  * 30 ms average per char, 6 chars minimum, 100 ms of silence ends a scan).

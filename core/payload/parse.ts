@@ -57,7 +57,7 @@ function parseText(bytes: Uint8Array, verifyDcc: DccVerifier | undefined): Crede
 const NAMED_FORMATS = new Set(['vn-cccd', 'vn-pccovid']);
 
 /**
- * A keyboard-wedge scanner can only type ASCII (hardware.md §1.2): the ID number survives, the name
+ * A keyboard-wedge scanner can only type ASCII (docs/hardware.md §1.2): the ID number survives, the name
  * does not. Keep what was read, and tell the technician to switch the scanner to HID POS or serial:
  * when keys were lost, or when a Vietnamese ID card's name arrived with no letter beyond ASCII.
  */

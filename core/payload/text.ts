@@ -1,5 +1,5 @@
 /**
- * Bytes → text, deliberately: UTF-8 with `fatal`, never byte by byte (hardware.md §1.2).
+ * Bytes → text, deliberately: UTF-8 with `fatal`, never byte by byte (docs/hardware.md §1.2).
  * Scanners may prefix an AIM symbology identifier (`]Q1`) or an ECI marker (`\000026` = UTF-8).
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

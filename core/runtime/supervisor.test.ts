@@ -26,6 +26,8 @@ function fakeCore() {
       },
     } satisfies CoreProcessHandle,
     alive: () => onMessage({ type: 'alive', at: Date.now() }),
+    /** kill -9 from outside: the process is gone without a word. */
+    die: () => onExit(null, 'SIGKILL'),
     ready: () => onMessage({ type: 'event', event: { type: 'ready', scanner: 'fake', gate: 'fake' } }),
   };
   return core;
@@ -87,6 +89,18 @@ describe('Supervisor watchdog', () => {
     expect(core.kills).toBe(0);
     await vi.advanceTimersByTimeAsync(1100);
     expect(core.kills).toBe(1);
+    expect(safe.count).toBe(1);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'gate', state: 'closed' }));
+    await supervisor.stop(0);
+  });
+
+  it('drives the outputs safe as soon as a running core dies, before any timer runs', async () => {
+    const core = fakeCore();
+    const { supervisor, safe, events } = supervise(core);
+    core.ready();
+    core.die();
+    // No time passes: the exit itself drives the gate safe (the PTY test shows it on a real relay).
+    await vi.advanceTimersByTimeAsync(0);
     expect(safe.count).toBe(1);
     expect(events).toContainEqual(expect.objectContaining({ type: 'gate', state: 'closed' }));
     await supervisor.stop(0);

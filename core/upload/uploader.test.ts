@@ -65,7 +65,7 @@ describe('Uploader', () => {
     const { outbox, http, events, uploader } = setup(ack, { batchMaxEntries: 2 });
     for (let i = 0; i < 5; i++) outbox.record(newEntry());
     uploader.start();
-    expect(await uploader.drain(5000)).toBe(true);
+    expect(await uploader.drain(60_000)).toBe(true);
     expect(http.bodies.map((b) => b.entries.map((e) => e.seq))).toEqual([[1, 2], [3, 4], [5]]);
     expect(events.filter((e) => e.type === 'uploaded').map((e) => (e as { count: number }).count)).toEqual([2, 2, 1]);
     expect(http.bodies.every((b) => b.deviceId === 'd_test')).toBe(true);
@@ -76,7 +76,7 @@ describe('Uploader', () => {
     outbox.record(newEntry());
     outbox.record(newEntry());
     uploader.start();
-    expect(await uploader.drain(5000)).toBe(true);
+    expect(await uploader.drain(60_000)).toBe(true);
     expect(new Set(http.bodies.map((b) => b.batchId)).size).toBe(1);
     expect(http.bodies).toHaveLength(3);
     expect(http.bodies[2]!.entries.map((e) => e.entryId)).toEqual(http.bodies[0]!.entries.map((e) => e.entryId));
@@ -89,7 +89,7 @@ describe('Uploader', () => {
     outbox.record(newEntry());
     outbox.record(newEntry());
     uploader.start();
-    expect(await uploader.drain(5000)).toBe(true);
+    expect(await uploader.drain(60_000)).toBe(true);
     expect(http.bodies).toHaveLength(2);
     expect(http.bodies[1]!.batchId).toBe(http.bodies[0]!.batchId);
   });
@@ -100,7 +100,7 @@ describe('Uploader', () => {
     });
     for (let i = 0; i < 8; i++) outbox.record(newEntry());
     uploader.start();
-    expect(await uploader.drain(5000)).toBe(true);
+    expect(await uploader.drain(60_000)).toBe(true);
     const accepted = http.bodies.filter((b) => b.entries.length <= 2).flatMap((b) => b.entries.map((e) => e.seq));
     expect(accepted).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
@@ -113,7 +113,7 @@ describe('Uploader', () => {
     }, { backoffMinMs: 10, backoffMaxMs: 1000 });
     outbox.record(newEntry());
     uploader.start();
-    expect(await uploader.drain(5000)).toBe(true);
+    expect(await uploader.drain(60_000)).toBe(true);
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(29);
   });
 });

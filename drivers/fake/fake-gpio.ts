@@ -1,4 +1,4 @@
-import type { GpioBackend, GpioInputWatch, GpioOutputLine } from '../gpio/gpio-backend.ts';
+import type { GpioBackend, GpioInputWatch, GpioOutputLine } from '../contracts/gpio-backend.ts';
 
 /** Chips by label with lines that remember their level and history; inputs are driven by the test. */
 export class FakeGpioBackend implements GpioBackend {

@@ -1,4 +1,4 @@
-import type { HidBackend, HidDeviceInfo, HidHandle } from '../hid/hid-backend.ts';
+import type { HidBackend, HidDeviceInfo, HidHandle } from '../contracts/hid-backend.ts';
 
 /**
  * A HID bus for tests: devices appear and vanish, every feature report and write is recorded,

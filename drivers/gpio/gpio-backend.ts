@@ -1,31 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KioskError } from '../../common/errors.ts';
+import type { GpioBackend, GpioInputWatch, GpioOutputLine } from '../contracts/gpio-backend.ts';
 
 const run = promisify(execFile);
 
-/**
- * GPIO through the kernel's character device, never the deprecated sysfs interface. Node has no
- * ioctl and the npm bindings are either sysfs-based, Pi-4-only or stuck on libgpiod 1.x
- * (hardware.md §2.5), so the real backend drives libgpiod's own tools: a line is held by a
- * long-lived `gpioset`, and released (and driven by its pull resistor) when that process ends.
- */
-export interface GpioOutputLine {
-  set(isHigh: boolean): Promise<void>;
-  release(): Promise<void>;
-}
-
-export interface GpioInputWatch {
-  stop(): Promise<void>;
-}
-
-export interface GpioBackend {
-  /** The chip's name (`gpiochip0`) for a label (`pinctrl-rp1`); undefined when absent. */
-  findChip(label: string): Promise<string | undefined>;
-  requestOutput(chip: string, line: number, isHigh: boolean): Promise<GpioOutputLine>;
-  /** Calls `onEdge` on each rising (true) or falling (false) edge of an input line. */
-  watchInput(chip: string, line: number, onEdge: (isRising: boolean) => void): Promise<GpioInputWatch>;
-}
+export type { GpioBackend, GpioInputWatch, GpioOutputLine };
 
 /** Header GPIO chips of the Raspberry Pi models, newest first (Pi 5 RP1, Pi 4, Pi 3 and older). */
 export const PI_CHIP_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2711', 'pinctrl-bcm2835'] as const;
@@ -40,6 +20,12 @@ export async function findPiChip(backend: GpioBackend, label?: string): Promise<
 
 type ToolVersion = 1 | 2;
 
+/**
+ * GPIO through the kernel's character device, never the deprecated sysfs interface. Node has no
+ * ioctl and the npm bindings are either sysfs-based, Pi-4-only or stuck on libgpiod 1.x
+ * (docs/hardware.md §2.5), so the real backend drives libgpiod's own tools: a line is held by a
+ * long-lived `gpioset`, and released (and driven by its pull resistor) when that process ends.
+ */
 export class GpiodToolsBackend implements GpioBackend {
   private version: Promise<ToolVersion> | undefined;
 

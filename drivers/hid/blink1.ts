@@ -1,15 +1,15 @@
 import { KioskError } from '../../common/errors.ts';
 import type { Indicator, IndicatorColor, IndicatorPattern } from '../contracts/indicator.ts';
-import { lightSteps, StepPlayer } from '../indicators/pattern.ts';
+import { lightSteps, StepPlayer } from '../shared/pattern.ts';
 import type { HidBackend, HidHandle } from './hid-backend.ts';
+import { BLINK1_PID, BLINK1_VID } from '../shared/usb-ids.ts';
 
 /**
- * blink(1) USB LED (27b8:01ed): feature report id 1, 8 bytes `01 cmd a0..a5` (hardware.md §2.4);
+ * blink(1) USB LED (27b8:01ed): feature report id 1, 8 bytes `01 cmd a0..a5` (docs/hardware.md §2.4);
  * 'n' sets a colour now. Its 'D' servertickle is a hardware watchdog lamp: not used here because the
  * supervisor already owns that job.
  */
-export const BLINK1_VID = 0x27b8;
-export const BLINK1_PID = 0x01ed;
+export { BLINK1_PID, BLINK1_VID };
 
 const RGB: Record<IndicatorColor, [number, number, number]> = {
   green: [0, 255, 0],

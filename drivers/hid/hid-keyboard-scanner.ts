@@ -51,7 +51,7 @@ export class HidKeyboardScanner implements Scanner {
         this.decoder = new KeyboardDecoder();
       },
       onReport: (report) => {
-        // 9-byte reports carry a report id first (hardware.md §1.2).
+        // 9-byte reports carry a report id first (docs/hardware.md §1.2).
         const text = this.decoder.push(report.length === 9 ? report.subarray(1) : report);
         this.lostInPayload += this.decoder.takeLost();
         if (text.length > 0) this.framer?.push(new TextEncoder().encode(text));

@@ -8,7 +8,7 @@ export interface HidReaderOptions {
   onOpen?: (device: HidDeviceInfo, handle: HidHandle) => Promise<void>;
   onReport: (report: Uint8Array) => void;
   onState: (state: DeviceState, detail?: string) => void;
-  /** How often a missing device is looked for. node-hid has no hot-plug events (hardware.md §1.6),
+  /** How often a missing device is looked for. node-hid has no hot-plug events (docs/hardware.md §1.6),
    * so the bus is enumerated, but only while the device is missing. */
   reopenIntervalMs?: number;
 }

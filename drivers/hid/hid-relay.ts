@@ -1,14 +1,14 @@
 import { KioskError } from '../../common/errors.ts';
 import type { Relay } from '../contracts/relay.ts';
 import type { HidBackend, HidDeviceInfo, HidHandle } from './hid-backend.ts';
+import { DCTTECH_PID, DCTTECH_VID } from '../shared/usb-ids.ts';
 
 /**
  * dcttech "USBRelayN" boards (16c0:05df, V-USB): every command is a feature report, report id 0,
- * 8 data bytes: FF n = relay n on, FD n = off (hardware.md §2.2). GET_REPORT returns the 5-character
+ * 8 data bytes: FF n = relay n on, FD n = off (docs/hardware.md §2.2). GET_REPORT returns the 5-character
  * board id and the relay bitmask, read back after every switch as the reference library does.
  */
-export const DCTTECH_VID = 0x16c0;
-export const DCTTECH_PID = 0x05df;
+export { DCTTECH_PID, DCTTECH_VID };
 
 export function dcttechCommand(channel: number, isOn: boolean): Uint8Array {
   return Uint8Array.of(0x00, isOn ? 0xff : 0xfd, channel, 0, 0, 0, 0, 0, 0);

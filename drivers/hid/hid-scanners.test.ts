@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parsePayload } from '../../core/payload/parse.ts';
 import { CCCD_TUYET, fixtures } from '../../test/fixtures/hid/generate.ts';
 import { formatRecording, readRecording, type Recording } from '../../test/fixtures/hid/recording.ts';
@@ -13,7 +13,14 @@ import { HidPosScanner } from './hid-pos-scanner.ts';
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'hid');
 const fixture = (name: string) => readRecording(join(FIXTURES, name));
 const enc = (s: string) => new TextEncoder().encode(s);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Time is the subject here (inter-report timeouts, hot-plug polling): fake timers, advanced by the test. */
+const elapse = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** Plays a recording into a fake HID bus and collects what the scanner driver makes of it. */
 async function play(make: (bus: FakeHidBackend) => Scanner, rec: Recording, extraReports: Uint8Array[] = []) {
@@ -25,7 +32,8 @@ async function play(make: (bus: FakeHidBackend) => Scanner, rec: Recording, extr
   const scanner = make(bus);
   await scanner.start({ onScan: (s) => scans.push(s), onState: (s, d) => states.push([s, d]) });
   for (const r of [...rec.reports, ...extraReports]) device.input(r);
-  await sleep(150);
+  // Past the 60 ms inter-report timeout, so a partial payload has been closed.
+  await elapse(150);
   return { bus, device, scanner, scans, states };
 }
 
@@ -94,14 +102,13 @@ describe('HidPosScanner', () => {
     const run = await play(posScanner, fixture('honeywell-64-cccd.hid'));
     scanner = run.scanner;
     run.bus.detach('/dev/hidraw7');
-    await sleep(50);
+    await elapse(0);
     expect(run.states.at(-1)?.[0]).toBe('disconnected');
-    const started = performance.now();
     run.bus.attach(run.device);
-    while (run.states.at(-1)?.[0] !== 'connected' && performance.now() - started < 2000) await sleep(20);
+    await elapse(2000);
     expect(run.states.at(-1)?.[0]).toBe('connected');
     for (const r of fixture('honeywell-64-cccd.hid').reports) run.device.input(r);
-    await sleep(50);
+    await elapse(150);
     expect(run.scans).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 import type { Indicator, IndicatorPattern } from '../contracts/indicator.ts';
 import type { Relay } from '../contracts/relay.ts';
-import { lightSteps, soundSteps, StepPlayer } from './pattern.ts';
+import { lightSteps, soundSteps, StepPlayer } from '../shared/pattern.ts';
 
 export interface Lights {
   green?: Relay;

@@ -23,7 +23,7 @@ export interface PosLayout {
 }
 
 /**
- * The common 64-byte layout seen in Honeywell captures (hardware.md §1.3): id 0x02, a valid-byte
+ * The common 64-byte layout seen in Honeywell captures (docs/hardware.md §1.3): id 0x02, a valid-byte
  * count, a 3-byte AIM symbology id, 56 data bytes, vendor bytes, then bit 0 of byte 63 = continued.
  */
 export const HONEYWELL_64: PosLayout = {

@@ -1,6 +1,6 @@
 /**
  * Boot keyboard reports (HID 1.11 App. B: modifiers, reserved, six key usages) → text, for the US
- * layout the kiosk keeps (hardware.md §1.2: the host, not the scanner, maps usages to characters).
+ * layout the kiosk keeps (docs/hardware.md §1.2: the host, not the scanner, maps usages to characters).
  * A character a wedge scanner cannot type (no usage exists for "Đ", or an ALT+keypad code Linux
  * does not compose) is counted as lost, so the payload layer can report `scanner-mode-ascii`.
  */

@@ -1,28 +1,30 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DeviceState, RawScan } from '../contracts/scanner.ts';
 import { FakeHidBackend, FakeHidDevice } from '../fake/fake-hid.ts';
 import { honeywell64 } from '../../test/fixtures/hid/generate.ts';
+import { openDetectedScanner } from '../create.ts';
+import type { HidBackend } from '../contracts/hid-backend.ts';
 import { AutoScanner } from './auto-scanner.ts';
 import { discoverDevices } from './discovery.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noSerial = async () => [];
+const open = (hid: HidBackend) => openDetectedScanner({ hid }, { suffix: enc('\r'), interByteTimeoutMs: 50, maxPayloadBytes: 4096, baudRate: 9600 });
 
 describe('AutoScanner', () => {
   it('waits, says so, and picks the scanner up when it is plugged in', async () => {
     const bus = new FakeHidBackend();
-    const scanner = new AutoScanner({ hid: bus, listSerial: noSerial, suffix: enc('\r'), interByteTimeoutMs: 50, maxPayloadBytes: 4096, baudRate: 9600, pollMs: 50 });
+    const scanner = new AutoScanner({ hid: bus, listSerial: noSerial, open: open(bus), pollMs: 50 });
     const states: Array<[DeviceState, string | undefined]> = [];
     const scans: RawScan[] = [];
     await scanner.start({ onScan: (s) => scans.push(s), onState: (s, d) => states.push([s, d]) });
     expect(states[0]).toEqual(['waiting', expect.stringContaining('no known scanner')]);
     const device = bus.attach(new FakeHidDevice({ path: '/dev/hidraw4', vendorId: 0x1eab, productId: 0x1310, usagePage: 0x8c, usage: 0x02 }));
-    const deadline = Date.now() + 2000;
-    while (states.at(-1)?.[0] !== 'connected' && Date.now() < deadline) await sleep(20);
+    // Polling every 50 ms: the event, however late a busy machine runs the poll.
+    await vi.waitFor(() => expect(states.at(-1)?.[0]).toBe('connected'), { timeout: 30_000, interval: 5 });
     expect(states.at(-1)).toEqual(['connected', expect.stringMatching(/Newland 1eab:1310 at \/dev\/hidraw4 in hid-pos mode/)]);
     for (const r of honeywell64(enc('HELLO-KIOSK'))) device.input(r);
-    await sleep(50);
+    await vi.waitFor(() => expect(scans).toHaveLength(1), { timeout: 30_000, interval: 5 });
     expect(scans.map((s) => new TextDecoder().decode(s.bytes))).toEqual(['HELLO-KIOSK']);
     await scanner.stop();
   });
@@ -33,10 +35,7 @@ describe('AutoScanner', () => {
     const scanner = new AutoScanner({
       hid: bus,
       listSerial: async () => [{ path: '/dev/ttyACM0', vendorId: '1eab', productId: '1306' }],
-      suffix: enc('\r'),
-      interByteTimeoutMs: 50,
-      maxPayloadBytes: 4096,
-      baudRate: 9600,
+      open: open(bus),
     });
     await scanner.start({ onScan: () => undefined, onState: () => undefined });
     expect(scanner.chosen).toMatchObject({ path: '/dev/ttyACM0', mode: 'serial' });
@@ -45,7 +44,7 @@ describe('AutoScanner', () => {
     const onlyKeyboard = new FakeHidBackend();
     onlyKeyboard.attach(new FakeHidDevice({ path: '/dev/hidraw1', vendorId: 0x05e0, productId: 0x1200, usagePage: 0x01, usage: 0x06 }));
     const states: string[] = [];
-    const kb = new AutoScanner({ hid: onlyKeyboard, listSerial: noSerial, suffix: enc('\r'), interByteTimeoutMs: 50, maxPayloadBytes: 4096, baudRate: 9600 });
+    const kb = new AutoScanner({ hid: onlyKeyboard, listSerial: noSerial, open: open(onlyKeyboard) });
     await kb.start({ onScan: () => undefined, onState: (_s, d) => states.push(d ?? '') });
     expect(states.at(-1)).toMatch(/keyboard mode \(cannot carry Vietnamese names: switch it to HID POS or serial\)/);
     await kb.stop();

@@ -1,17 +1,15 @@
 import type { DeviceState, Scanner, ScannerHandlers } from '../contracts/scanner.ts';
-import type { HidBackend } from '../hid/hid-backend.ts';
-import { HidKeyboardScanner } from '../hid/hid-keyboard-scanner.ts';
-import { HidPosScanner } from '../hid/hid-pos-scanner.ts';
-import { SerialScanner } from '../serial/serial-scanner.ts';
+import type { HidBackend } from '../contracts/hid-backend.ts';
 import { discoverDevices, type DeviceListing, type SerialLister } from './discovery.ts';
 
 export interface AutoScannerOptions {
   hid: HidBackend;
   listSerial?: SerialLister;
-  suffix: Uint8Array;
-  interByteTimeoutMs: number;
-  maxPayloadBytes: number;
-  baudRate: number;
+  /**
+   * Builds the driver for the device picked and its mode. Passed in by drivers/create.ts, the one
+   * file that knows every adapter: an adapter never imports another (docs/architecture.md).
+   */
+  open(device: DeviceListing & { mode: 'hid-pos' | 'serial' | 'keyboard' }): Scanner;
   /** How often to look for a scanner while none is attached. */
   pollMs?: number;
 }
@@ -56,12 +54,7 @@ export class AutoScanner implements Scanner {
     const pick = scanners[0];
     if (!pick || this.isStopping) return false;
     this.chosen = pick;
-    this.delegate =
-      pick.mode === 'hid-pos'
-        ? new HidPosScanner({ backend: this.o.hid, path: pick.path, maxPayloadBytes: this.o.maxPayloadBytes })
-        : pick.mode === 'serial'
-          ? new SerialScanner({ path: pick.path, baudRate: this.o.baudRate, suffix: this.o.suffix, interByteTimeoutMs: this.o.interByteTimeoutMs, prefix: new Uint8Array(0), maxPayloadBytes: this.o.maxPayloadBytes })
-          : new HidKeyboardScanner({ backend: this.o.hid, path: pick.path, suffix: this.o.suffix, interByteTimeoutMs: this.o.interByteTimeoutMs, maxPayloadBytes: this.o.maxPayloadBytes });
+    this.delegate = this.o.open({ ...pick, mode: pick.mode === 'hid-pos' || pick.mode === 'serial' ? pick.mode : 'keyboard' });
     const label = `${pick.vendor ?? 'scanner'} ${pick.vendorId}:${pick.productId} at ${pick.path} in ${pick.mode} mode${pick.mode === 'keyboard' ? ' (cannot carry Vietnamese names: switch it to HID POS or serial)' : ''}`;
     await this.delegate.start({
       ...handlers,

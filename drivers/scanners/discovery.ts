@@ -1,7 +1,6 @@
 import { SerialPort } from 'serialport';
-import type { HidBackend } from '../hid/hid-backend.ts';
-import { DCTTECH_PID, DCTTECH_VID } from '../hid/hid-relay.ts';
-import { BLINK1_PID, BLINK1_VID } from '../hid/blink1.ts';
+import type { HidBackend } from '../contracts/hid-backend.ts';
+import { BLINK1_PID, BLINK1_VID, DCTTECH_PID, DCTTECH_VID } from '../shared/usb-ids.ts';
 import { knownVendor, likelyMode, type ScannerMode } from './known-scanners.ts';
 
 export interface DeviceListing {
@@ -30,7 +29,7 @@ const hex = (n: number) => n.toString(16).padStart(4, '0');
 /**
  * HID interfaces and serial ports, USB ones only unless `isAll` (a PTY or a built-in UART is no
  * device a technician plugged in). Known scanners, relay boards and indicators are marked.
- * `SerialPort.list()` never lists PTYs (hardware.md §1.4).
+ * `SerialPort.list()` never lists PTYs (docs/hardware.md §1.4).
  */
 export async function discoverDevices(options: { hid: HidBackend; listSerial?: SerialLister; isAll?: boolean }): Promise<{ devices: DeviceListing[]; errors: string[] }> {
   const errors: string[] = [];

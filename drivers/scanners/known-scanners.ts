@@ -3,7 +3,7 @@
  * PIDs change with the mode set by configuration barcodes, so a vendor id plus the interface
  * (usage page 0x8C, keyboard, tty) decides the mode, and the PID only confirms it.
  * Sources: usb.ids 2025.07.26 (linux-usb.org/usb.ids); Zebra MS4407 guide (via
- * Dar-Ko/babylonlib UsbVid05E0.h); NielsLeenheer/WebHidBarcodeScanner for Youjie; hardware.md §1.5.
+ * Dar-Ko/babylonlib UsbVid05E0.h); NielsLeenheer/WebHidBarcodeScanner for Youjie; docs/hardware.md §1.5.
  */
 export type ScannerMode = 'hid-pos' | 'keyboard' | 'serial' | 'unknown';
 

@@ -6,7 +6,7 @@ import { closeSerialPort, openSerialPort, writeAndDrain } from './port.ts';
 /**
  * CH340 "LCUS" USB serial relay boards (1/2/4/8 channels, 1a86:7523, 9600 8N1).
  * Frame: A0, channel (1-based), 00 off / 01 on, checksum = low byte of the sum of the first three
- * (hardware.md §2.1). Channel 1 on = A0 01 01 A2, off = A0 01 00 A1.
+ * (docs/hardware.md §2.1). Channel 1 on = A0 01 01 A2, off = A0 01 00 A1.
  */
 export function lcusFrame(channel: number, isOn: boolean): Uint8Array {
   if (!Number.isInteger(channel) || channel < 1 || channel > 8) {

@@ -1,11 +1,11 @@
 import type { SerialPort } from 'serialport';
 import { KioskError } from '../../common/errors.ts';
 import type { Indicator, IndicatorPattern } from '../contracts/indicator.ts';
-import { soundSteps, StepPlayer } from '../indicators/pattern.ts';
+import { soundSteps, StepPlayer } from '../shared/pattern.ts';
 import { closeSerialPort, openSerialPort, writeAndDrain } from './port.ts';
 
 /**
- * Adafruit 5125 USB tower light (CH340, 9600): one byte per command (hardware.md §2.3):
+ * Adafruit 5125 USB tower light (CH340, 9600): one byte per command (docs/hardware.md §2.3):
  * red on/off/blink 11/21/41, yellow 12/22/42, green 14/24/44, buzzer 18/28/48.
  */
 export const TOWER = {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../../common/ipc/contract.ts';
 import type * as childProcess from 'node:child_process';
 import type { Recorded } from './fake-electron.test-helper.ts';
@@ -12,7 +12,7 @@ type ChildProcessModule = typeof childProcess;
  * The shell's composition (main.ts) under a fake electron module: what it configures at start,
  * and what it does when the core or the renderer dies. The real binary cannot run here.
  */
-const rec = vi.hoisted(() => ({ current: undefined as unknown as Recorded, notified: [] as string[][] }));
+const rec = vi.hoisted(() => ({ current: undefined as unknown as Recorded, notified: [] as string[][], lastNotifiedAt: 0 }));
 vi.mock('electron', async () => {
   const { fakeElectron: fake, makeRecorded: make } = await import('./fake-electron.test-helper.ts');
   rec.current = make();
@@ -22,11 +22,13 @@ vi.mock('node:child_process', async (importOriginal) => ({
   ...(await importOriginal<ChildProcessModule>()),
   execFile: (file: string, args: string[], cb: (err: Error | null) => void) => {
     rec.notified.push([file, ...args]);
+    rec.lastNotifiedAt = performance.now();
     cb(null);
   },
 }));
 
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-shell-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const configPath = join(dir, 'kiosk.json');
 writeFileSync(configPath, JSON.stringify({ store: { path: 'k.db' }, scanner: { kind: 'fake' }, gate: { kind: 'fake' } }));
 process.env.KIOSK_CONFIG = configPath;
@@ -68,8 +70,14 @@ describe('Electron shell composition', () => {
   });
 
   it('pings the watchdog while the renderer heartbeats and the core runs', async () => {
-    rec.current.ipcListeners[CHANNELS.heartbeat]?.({ senderFrame: { url: 'app://kiosk/guard/index.html' } });
-    await until(() => rec.notified.some((n) => n[1] === 'WATCHDOG=1'), 'a watchdog ping', 3000);
+    const pings = () => rec.notified.filter((n) => n[1] === 'WATCHDOG=1').length;
+    // The start-up heartbeat is fresh for WATCHDOG_USEC (2 s), pinged each second: first wait until
+    // a ping interval and a half has passed in silence, so a ping after that can only come from a heartbeat.
+    await until(() => performance.now() - rec.lastNotifiedAt > 1500, 'the start-up heartbeat to go stale', 6000);
+    const before = pings();
+    // A real IPC event: the sender is our window's webContents (id 1) and its main frame shows our bundle.
+    rec.current.ipcListeners[CHANNELS.heartbeat]?.({ sender: { id: 1 }, senderFrame: { url: 'app://kiosk/guard/index.html', parent: null } });
+    await until(() => pings() > before, 'a watchdog ping after the heartbeat', 3000);
   });
 
   it('restarts the core after it dies, driving the gate safe first', async () => {

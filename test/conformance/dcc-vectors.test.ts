@@ -25,7 +25,7 @@ describe.skipIf(reason !== undefined)('EU DCC conformance (dgc-testdata RAW vect
     expect(s.failures.map((f) => `${f.vector} ${f.expectation}`)).toEqual(['common/B1 EXPECTEDPICTUREDECODE']);
     // Every stage-level expectation type is exercised.
     for (const row of Object.values(s.byExpectation)) expect(row.total + row.disputed).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   it('gives the same answers through `kiosk verify --json` as in-process', () => {
     const vectors = loadVectors().filter((v) => ['VA/1', 'common/CO20', 'common/DGC2', 'common/Z1'].includes(v.id));
@@ -46,5 +46,5 @@ describe.skipIf(reason !== undefined)('EU DCC conformance (dgc-testdata RAW vect
     expect(fromImage.text).toBe(va1.prefix);
     expect(fromImage.stages).toMatchObject({ image: true, prefix: true, cbor: true, signature: null });
     expect(fromImage.verdict).not.toBe('allow');
-  }, 30_000);
+  });
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceState, RawScan, Scanner } from '../../drivers/contracts/scanner.ts';
 
 export interface ScannerRig {
@@ -9,6 +9,8 @@ export interface ScannerRig {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits for what the driver reports, however busy the machine; the bound only catches a hang. */
+const until = (assertion: () => void) => vi.waitFor(assertion, { timeout: 30_000, interval: 5 });
 
 /**
  * The scanner contract (drivers/contracts/scanner.ts), run against every driver with a way to feed
@@ -17,7 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function scannerContract(name: string, make: () => Promise<ScannerRig>, options: { payload?: string; settleMs?: number } = {}): void {
   const payload = options.payload ?? '079303001234||Nguyen Thi Anh Tuyet|15082003|Nam|Quan 1|20052021';
-  const settle = () => sleep(options.settleMs ?? 120);
+  // Only for "nothing happens": an absence has no event to wait for.
+  const quietPeriod = () => sleep(options.settleMs ?? 120);
 
   describe(`scanner contract: ${name}`, () => {
     let rig: ScannerRig | undefined;
@@ -32,7 +35,7 @@ export function scannerContract(name: string, make: () => Promise<ScannerRig>, o
       const scans: RawScan[] = [];
       const states: DeviceState[] = [];
       await rig.scanner.start({ onScan: (s) => scans.push(s), onState: (s) => states.push(s) });
-      await settle();
+      await until(() => expect(states).toContain('connected'));
       return { rig, scans, states };
     }
 
@@ -45,8 +48,7 @@ export function scannerContract(name: string, make: () => Promise<ScannerRig>, o
       const { rig: r, scans } = await started();
       const before = performance.now();
       await r.feed(payload);
-      await settle();
-      expect(scans).toHaveLength(1);
+      await until(() => expect(scans).toHaveLength(1));
       expect(new TextDecoder().decode(scans[0]!.bytes)).toBe(payload);
       expect(scans[0]!.source).toBe(r.scanner.id);
       expect(scans[0]!.monoMs).toBeGreaterThanOrEqual(before - 1);
@@ -55,9 +57,9 @@ export function scannerContract(name: string, make: () => Promise<ScannerRig>, o
     it('delivers payloads in order', async () => {
       const { rig: r, scans } = await started();
       await r.feed('FIRST-PAYLOAD-1');
-      await settle();
+      await until(() => expect(scans).toHaveLength(1));
       await r.feed('SECOND-PAYLOAD-2');
-      await settle();
+      await until(() => expect(scans).toHaveLength(2));
       expect(scans.map((s) => new TextDecoder().decode(s.bytes))).toEqual(['FIRST-PAYLOAD-1', 'SECOND-PAYLOAD-2']);
     });
 
@@ -65,7 +67,7 @@ export function scannerContract(name: string, make: () => Promise<ScannerRig>, o
       const { rig: r, scans } = await started();
       await r.scanner.stop();
       await r.feed(payload).catch(() => undefined);
-      await settle();
+      await quietPeriod();
       expect(scans).toHaveLength(0);
     });
   });

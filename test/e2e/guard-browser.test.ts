@@ -38,7 +38,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await seedStatuses(server.store, people);
     const device = await enrollDevice(server.store);
     const started = await startBrowserKiosk({
-      server: { url: server.url, statusBudgetMs: 400 },
+      server: { url: server.url, statusBudgetMs: 5000 },
       device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey((await import('node:os')).tmpdir(), device), riskListKey: device.riskListKey },
       ...extra,
     });
@@ -47,16 +47,16 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
   }
 
   /** A kiosk with the camera on, Chromium's fake capture device playing `camera`, the guard screen showing its preview. */
-  async function cameraGuard(camera: { path: string }, size: { width: number; height: number; fps: number }) {
+  async function cameraGuard(camera: { path: string }, size: { width: number; height: number; fps: number }, initScript?: string) {
     const started = await startBrowserKiosk({ camera: { enabled: true, ...size } });
     kiosk = started.kiosk;
     browser = await launchChromium({ fakeCamera: camera.path });
-    const page = await openGuard(browser, started.url);
+    const page = await openGuard(browser, started.url, initScript === undefined ? {} : { initScript });
     await page.waitForSelector('#app[data-camera="on"]');
     return { started, kiosk: started.kiosk, page };
   }
 
-  const verdictFor = (k: KioskProcess, n: number) => k.waitFor((e) => e.type === 'verdict' && k.events.filter((x) => x.type === 'verdict').length >= n, 15_000) as Promise<Verdict>;
+  const verdictFor = (k: KioskProcess, n: number) => k.waitFor((e) => e.type === 'verdict' && k.events.filter((x) => x.type === 'verdict').length >= n) as Promise<Verdict>;
 
   it('shows green for a declared person, red for a flagged one, with a distinct sound each, back to idle by itself', async () => {
     const { url, scan } = await provisionedKiosk({ ui: { resultMs: 1500 } });
@@ -80,7 +80,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.textContent('#result-shape')).toBe('✗');
     expect(await page.getAttribute('html', 'data-last-sound')).toBe('deny');
     expect(pageErrors(page)).toEqual([]);
-  }, 60_000);
+  });
 
   it('shows the offline strip when the server stops, and still decides', async () => {
     const { url, scan } = await provisionedKiosk();
@@ -96,7 +96,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(offline.source).toBe('offline');
     await page.waitForSelector('#strip-net.bad');
     expect(await page.textContent('#strip-net')).toBe('○ Ngoại tuyến');
-  }, 60_000);
+  });
 
   it('never lets a name become markup: a hostile CCCD is refused, a hostile certificate name is shown as text', async () => {
     const csca = await makeCsca('XA');
@@ -124,7 +124,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.locator('#result img').count()).toBe(0);
     expect(await page.locator('img').count()).toBe(0);
     expect(pageErrors(page)).toEqual([]);
-  }, 60_000);
+  });
 
   it('reads a QR from the camera (Chromium fake capture device) into a verdict', async () => {
     const camera = fakeCameraFile('clean', 1, 10, 5);
@@ -136,7 +136,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await page.waitForTimeout(2500);
     expect(k.events.filter((e) => e.type === 'verdict' && e.scanner === 'camera')).toHaveLength(1);
     expect(camera.text).toContain('||');
-  }, 60_000);
+  });
 
   it('says so when the camera is unplugged, keeps taking scanner input, and takes the camera back when it returns', async () => {
     const { started, page } = await cameraGuard(fakeCameraFile('no-code', 1, 5, 5), { width: 640, height: 480, fps: 5 });
@@ -151,7 +151,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await page.evaluate("navigator.mediaDevices.dispatchEvent(new Event('devicechange'))");
     await page.waitForSelector('#app[data-camera="on"]', { timeout: 10_000 });
     expect(pageErrors(page)).toEqual([]);
-  }, 60_000);
+  });
 
   it('says so when the camera is refused or missing, and the scanner keeps working', async () => {
     const started = await startBrowserKiosk({ camera: { enabled: true } });
@@ -163,19 +163,39 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.getAttribute('#strip-camera', 'class')).toBe('bad');
     started.scan(cccdQr(green));
     await page.waitForSelector('#app[data-screen="result"]');
-  }, 60_000);
+  });
 
   it('drops camera frames while the decoder is busy (a 60 fps storm) and scanner verdicts still come through', async () => {
-    const { started, page } = await cameraGuard(fakeCameraFile('no-code', 0, 30, 60, 1280, 720), { width: 1280, height: 720, fps: 60 });
-    await page.waitForTimeout(3000);
+    // Counts what crosses into the decoder worker, from outside the code under test: frames posted,
+    // replies received, and the most frames ever waiting in the worker at once.
+    const countWorkerTraffic = `{
+      const NativeWorker = Worker;
+      const t = { posted: 0, answered: 0, inFlight: 0, maxInFlight: 0 };
+      globalThis.__workerTraffic = t;
+      globalThis.Worker = class extends NativeWorker {
+        constructor(...args) { super(...args); this.addEventListener('message', () => { t.answered++; t.inFlight--; }); }
+        postMessage(...args) { t.posted++; t.inFlight++; t.maxInFlight = Math.max(t.maxInFlight, t.inFlight); return super.postMessage(...args); }
+      };
+    }`;
+    const { started, page } = await cameraGuard(fakeCameraFile('no-code', 0, 30, 60, 1280, 720), { width: 1280, height: 720, fps: 60 }, countWorkerTraffic);
+    type Traffic = { posted: number; answered: number; maxInFlight: number };
+    const traffic = () => page.evaluate(() => (globalThis as unknown as { __workerTraffic: Traffic }).__workerTraffic);
+    const stats = () => page.evaluate(() => (globalThis as unknown as { __kioskCamera: () => { offered: number; dropped: number } }).__kioskCamera());
+    // Wait for the storm to have happened (frames offered, the worker answering), not for a fixed time.
+    await page.waitForFunction(() => {
+      const s = (globalThis as unknown as { __kioskCamera: () => { offered: number } | undefined }).__kioskCamera();
+      const t = (globalThis as unknown as { __workerTraffic: { answered: number } }).__workerTraffic;
+      return s !== undefined && s.offered > 60 && t.answered > 2;
+    }, undefined, { timeout: 30_000 });
     started.scan(cccdQr(green));
     await page.waitForSelector('#app[data-screen="result"]');
-    const stats = await page.evaluate(() => (globalThis as unknown as { __kioskCamera: () => { offered: number; dropped: number; decoded: number } }).__kioskCamera());
-    expect(stats.offered).toBeGreaterThan(60);
-    // One frame in the worker at a time: the rest were dropped, none queued.
-    expect(stats.dropped).toBeGreaterThan(0);
-    expect(stats.decoded).toBe(0);
-  }, 60_000);
+    const [s, t] = [await stats(), await traffic()];
+    // One frame in the worker at a time: every other offered frame was dropped, none queued.
+    expect(t.maxInFlight).toBe(1);
+    expect(s.dropped).toBeGreaterThan(0);
+    expect(t.posted + s.dropped).toBeLessThanOrEqual(s.offered);
+    expect(t.answered).toBeGreaterThanOrEqual(t.posted - 1);
+  });
 
   it('opens the technician screen behind a PIN, locks after five wrong PINs, and offers no way out', async () => {
     const started = await startBrowserKiosk({ ui: { technicianPinHash: hashPin('246810') } });
@@ -207,7 +227,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await enter('246810');
     await page.waitForSelector('#tech-pin-error:has-text("locked")');
     expect(await page.isHidden('#tech-panel')).toBe(true);
-  }, 60_000);
+  });
 });
 
 describe('page security policy', () => {

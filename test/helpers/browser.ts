@@ -32,12 +32,13 @@ export async function startBrowserKiosk(config: Record<string, unknown>, dir = m
   writeFileSync(configPath, JSON.stringify({ store: { path: 'k.db' }, scanner: { kind: 'stdin' }, gate: { kind: 'fake' }, duplicateWindowMs: 0, ...config }));
   const kiosk = spawnKiosk(['run', '--config', configPath, '--headless', '--events', '-', '--ui-port', '0'], { stdin: 'pipe' });
   const ui = (await kiosk.waitFor((e) => e.type === 'ui', 60_000)) as { url: string };
-  await kiosk.waitFor((e) => e.type === 'ready', 30_000);
+  await kiosk.waitFor((e) => e.type === 'ready', 60_000);
   return { kiosk, url: ui.url, configPath, scan: (text) => kiosk.proc.stdin!.write(`${text}\n`) };
 }
 
-export async function openGuard(browser: Browser, url: string): Promise<Page> {
+export async function openGuard(browser: Browser, url: string, options: { initScript?: string } = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  if (options.initScript) await page.addInitScript({ content: options.initScript });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('dialog', (d) => {

@@ -44,7 +44,7 @@ export function spawnKiosk(args: string[], options: { stdin?: 'pipe' | 'ignore';
     events,
     stderr: () => err,
     exited,
-    waitFor(predicate, timeoutMs = 15_000) {
+    waitFor(predicate, timeoutMs = 60_000) {
       const seen = events.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {

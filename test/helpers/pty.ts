@@ -21,7 +21,7 @@ export async function openPtyPair(name = 'tty'): Promise<PtyPair> {
   const device = join(dir, `${name}-dev`);
   const peer = join(dir, `${name}-peer`);
   const proc: ChildProcess = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${peer}`], { stdio: 'ignore' });
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000;
   while (!(existsSync(device) && existsSync(peer))) {
     if (Date.now() > deadline) {
       proc.kill();
@@ -47,7 +47,7 @@ export function collect(port: SerialPort): { bytes: () => Buffer; waitFor: (n: n
   const bytes = () => Buffer.concat(chunks);
   return {
     bytes,
-    async waitFor(n, timeoutMs = 5000) {
+    async waitFor(n, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (bytes().length < n) {
         if (Date.now() > deadline) throw new Error(`expected ${n} bytes, got ${bytes().length}: ${bytes().toString('hex')}`);

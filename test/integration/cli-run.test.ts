@@ -34,7 +34,7 @@ describe.skipIf(!hasSocat)(`kiosk run --headless with PTY scanner and relay ${ha
     writeFileSync(
       config,
       JSON.stringify({
-        server: { url: server.url },
+        server: { url: server.url, statusBudgetMs: 5000 },
         device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey(dir, device) },
         store: { path: 'kiosk.db' },
         scanner: { kind: 'serial', path: scannerPty.device, baudRate: 9600, suffix: '\r' },

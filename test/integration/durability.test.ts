@@ -93,7 +93,7 @@ describe('durability and privacy', () => {
     kiosk = await startTestKiosk({
       serverUrl: server.url,
       device,
-      config: { server: { url: server.url, publicKey: serverPublicKeyOf(server.store.serverKey) } },
+      config: { server: { url: server.url, statusBudgetMs: 5000, publicKey: serverPublicKeyOf(server.store.serverKey) } },
       clock: { nowMs: () => Date.now() + skew, monoMs: () => performance.now() },
     });
     kiosk.scanner.emit(cccdQr(people[4]!));

@@ -87,7 +87,7 @@ describe('kiosk pipeline with the reference server', () => {
 
     // Same port: the kiosk's configured URL works again.
     server = await startTestServer({}, dbPath, port);
-    expect(await kiosk.running.uploader!.drain(10_000)).toBe(true);
+    expect(await kiosk.running.uploader!.drain(60_000)).toBe(true);
     expect(await server.store.countEntries()).toBe(3);
   });
 });

@@ -56,7 +56,7 @@ describe('from a venue to uploaded entries, through the command line only', () =
     const payloads = people.slice(0, 5).map((p) => cccdQr(p));
     writeFileSync(configPath, JSON.stringify({ ...config, scanner: { kind: 'fake', replay: payloads, intervalMs: 20 } }));
     kiosk = spawnKiosk(['run', '--config', configPath, '--headless', '--events', '-']);
-    await kiosk.waitFor((e) => e.type === 'uploaded' && e.toSeq === 5, 20_000);
+    await kiosk.waitFor((e) => e.type === 'uploaded' && e.toSeq === 5);
     kiosk.proc.kill('SIGTERM');
     await kiosk.exited;
 
@@ -83,7 +83,7 @@ describe('from a venue to uploaded entries, through the command line only', () =
     expect(existsSync(result.keyFile)).toBe(false);
     expect(existsSync(result.storePath)).toBe(false);
     expect(json<Record<string, unknown>>(readFileSync(configPath, 'utf8')).device).toBeUndefined();
-  }, 60_000);
+  });
 });
 
 describe('kiosk provision: bad input changes nothing', () => {
@@ -177,7 +177,7 @@ describe('kiosk provision: bad input changes nothing', () => {
     expect(existsSync(first.keyFile)).toBe(false);
     expect(existsSync(first.storePath)).toBe(false);
     expect(existsSync(second.keyFile)).toBe(true);
-  }, 30_000);
+  });
 
   it('refuses to run with a private key readable by others, naming the fix', async () => {
     server = await startTestServer();
@@ -208,7 +208,7 @@ describe('kiosk provision: bad input changes nothing', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(json(forced.stdout)).toMatchObject({ lostEntries: 1, isRevoked: false });
     expect(existsSync(keyFile)).toBe(false);
-  }, 30_000);
+  });
 
   it('export refuses a reversed period and an unknown date', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exp-'));

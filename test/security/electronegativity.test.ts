@@ -12,5 +12,5 @@ describe('electronegativity gate', () => {
     expect(r.stdout).toMatch(/FAIL\s+MEDIUM\s+SANDBOX_JS_CHECK/);
     expect(r.stdout).toMatch(/FAIL\s+MEDIUM\s+WEB_SECURITY_JS_CHECK/);
     expect(r.stdout).toMatch(/above LOW without an explanation/);
-  }, 60_000);
+  });
 });

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+
+/**
+ * The tests StrykerJS runs against each mutant (stryker.config.json): the unit tests that sit next
+ * to the mutated folders. Integration suites spawn processes and would make each mutant take
+ * seconds; a mutant only they can kill counts as surviving here, which is the point of measuring.
+ * (Not mergeConfig: it would append to the base's include list instead of replacing it.)
+ */
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ['core/decision/**/*.test.ts', 'core/payload/**/*.test.ts', 'core/outbox/**/*.test.ts', 'drivers/parsers/**/*.test.ts'],
+  },
+});
