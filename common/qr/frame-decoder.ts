@@ -220,7 +220,9 @@ export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions)
       const xs = [p.topLeft.x, p.topRight.x, p.bottomLeft.x, p.bottomRight.x];
       const ys = [p.topLeft.y, p.topRight.y, p.bottomLeft.y, p.bottomRight.y];
       found.region ??= { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
-      if (r.isValid && r.error === '' && r.text !== '') {
+      // Byte-mode data that is not UTF-8 (a Shift_JIS or Latin-1 code without an ECI) comes out with
+      // replacement characters: a wrong text, not a read. Kanji mode and ECIs are converted properly.
+      if (r.isValid && r.error === '' && r.text !== '' && !r.text.includes('\ufffd')) {
         found.texts.push(r.text);
         if (r.isInverted) found.isInverted = true;
       }
