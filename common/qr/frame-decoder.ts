@@ -59,6 +59,17 @@ const PRIOR_MS_PER_MPX = 7;
 /** Per frame: within the 15 ms target at p95 with one pass overrunning its usual cost a little. */
 export const DEFAULT_BUDGET_MS = 10;
 
+/** ZBar's tiles: 3×2 windows of half the frame's width and two thirds of its height, overlapping. */
+const TILES = [0, 1, 2, 3, 4, 5].map((i) => ({ col: i % 3, row: Math.floor(i / 3) }));
+
+function tileBox(f: Gray8, t: { col: number; row: number }): { box: Box; area: number } {
+  const w = Math.floor(f.width / 2);
+  const h = Math.floor((f.height * 2) / 3);
+  const x0 = Math.floor((t.col * (f.width - w)) / 2);
+  const y0 = t.row * (f.height - h);
+  return { box: { x0, y0, x1: x0 + w, y1: y0 + h }, area: w * h };
+}
+
 /** A region this small (px) is doubled before the region pass. */
 const SMALL_REGION = 360;
 /** Frames to keep looking at a region after a code was last seen there. */
@@ -199,13 +210,16 @@ export async function loadZbar(): Promise<ZBarScanner> {
 }
 
 /** ZXing-C++ over one gray frame: the valid texts, and where any code (even unreadable) was seen. */
-export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions): Found {
+export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions, isInverted = false): Found {
   const n = img.width * img.height;
   const ptr = zxing._malloc(n);
   if (!ptr) throw new Error(`zxing: cannot allocate ${n} bytes`);
   const results = (() => {
     try {
-      zxing.HEAPU8.set(img.data.subarray(0, n), ptr);
+      const heap = zxing.HEAPU8.subarray(ptr, ptr + n);
+      // Inverted here rather than with tryInvert, which would run the normal pass a second time.
+      if (isInverted) for (let i = 0; i < n; i++) heap[i] = 255 - (img.data[i] as number);
+      else heap.set(img.data.subarray(0, n));
       return zxing.readBarcodesFromPixmap(ptr, img.width, img.height, options);
     } finally {
       zxing._free(ptr);
@@ -224,7 +238,7 @@ export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions)
       // replacement characters: a wrong text, not a read. Kanji mode and ECIs are converted properly.
       if (r.isValid && r.error === '' && r.text !== '' && !r.text.includes('\ufffd')) {
         found.texts.push(r.text);
-        if (r.isInverted) found.isInverted = true;
+        if (r.isInverted || isInverted) found.isInverted = true;
       }
     }
   } finally {
@@ -252,7 +266,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const budget = o.budgetMs ?? DEFAULT_BUDGET_MS;
   const now = o.now ?? (() => performance.now());
   const isStream = o.stream ?? true;
-  const fast = zxingOptions({ tryInvert: true, returnErrors: true });
+  const fast = zxingOptions({ returnErrors: true });
   const global = zxingOptions({ binarizer: 'GlobalHistogram', tryInvert: true, returnErrors: true });
   const harder = zxingOptions({ tryHarder: true, tryInvert: true, tryDenoise: true, tryDownscale: false });
   /** Where a code was last seen but perhaps not read, and for how many more frames to look there. */
@@ -269,6 +283,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const isSmall = (b: Box) => Math.max(b.x1 - b.x0, b.y1 - b.y0) <= SMALL_REGION;
   const passes: Pass[] = [
     { name: 'zxing', run: (f) => zxingRead(zxing, f, fast) },
+    { name: 'zxing', run: (f) => zxingRead(zxing, f, fast, true) },
     {
       name: 'zxing-region',
       pixels: (f) => {
@@ -287,16 +302,27 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
     { name: 'zbar', pixels: (f) => (f.width * f.height) / 4, run: async (f) => ({ texts: await zbarRead(zbar, halve(f)) }) },
+    // ZBar at full resolution reads codes crossed by cracks that nothing else reads, but costs several
+    // budgets on a whole frame: one overlapping tile per turn instead.
+    ...TILES.map(
+      (t): Pass => ({
+        name: 'zbar',
+        pixels: (f) => tileBox(f, t).area,
+        run: async (f) => ({ texts: await zbarRead(zbar, crop(f, tileBox(f, t).box)) }),
+      }),
+    ),
     { name: 'zxing-harder', run: (f) => zxingRead(zxing, f, harder) },
   ];
   /** Usual cost of each pass on this machine, ms per megapixel (moving average), to keep within the budget. */
   const cost = new Map<string, number>(passes.map((p) => [p.name, PRIOR_MS_PER_MPX]));
   let next = 0;
+  let frameCount = 0;
 
   return {
     reset() {
       region = undefined;
       next = 0;
+      frameCount = 0;
     },
     async decode(input) {
       const t0 = now();
@@ -312,10 +338,12 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       const ran: string[] = [];
       const texts = new Set<string>();
       let by: string | null = null;
-      // The lead pass on every frame, then the others in turn, from a different one each frame.
-      const [lead, ...others] = passes as [Pass, ...Pass[]];
-      const order = [lead, ...others.slice(next), ...others.slice(0, next)];
-      if (isStream) next = (next + 1) % others.length;
+      // ZXing-C++ on every frame, in either polarity by turns (a dark-mode screen is read within two
+      // frames), then the other passes from where the last frame left off, as the budget allows.
+      const [normal, inverted, ...others] = passes as [Pass, Pass, ...Pass[]];
+      const lead = isStream && frameCount % 2 === 1 ? [inverted, normal] : [normal, inverted];
+      frameCount++;
+      const order = [...lead, ...others.slice(next), ...others.slice(0, next)];
       for (const pass of order) {
         if (texts.size > 0) break;
         const mpx = (pass.pixels ? pass.pixels(frame) : frame.width * frame.height) / 1e6;
@@ -326,6 +354,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const perMpx = (now() - p0) / mpx;
         cost.set(pass.name, (cost.get(pass.name) ?? perMpx) * 0.8 + perMpx * 0.2);
         ran.push(pass.name);
+        const turn = others.indexOf(pass);
+        if (isStream && turn >= 0) next = (turn + 1) % others.length;
         if (found.region) region = { box: found.region, ttl: REGION_FRAMES };
         for (const t of found.texts) texts.add(t);
         if (found.texts.length > 0) by = found.isInverted ? `${pass.name} inverted` : pass.name;

@@ -56,7 +56,9 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
   const [track] = stream.getVideoTracks();
   o.video.srcObject = stream;
   o.video.muted = true;
-  await o.video.play().catch(() => undefined);
+  // Not awaited: play() settles with the first frame, which a camera slower than one frame a second
+  // may not send for a long while; the timer below waits for frames anyway.
+  void o.video.play().catch(() => undefined);
   o.onState('on', track?.label);
 
   const worker = new Worker(new URL('../camera/worker.js', document.baseURI), { type: 'module' });
