@@ -11,14 +11,15 @@ import type { Gray8 } from './qr-decoder.ts';
  * and of the public photographs than @zxing/library or ZBar, but all its passes on every frame cost
  * 20-60 ms at 1280×720. So each frame gets a time budget, and the passes are spread over
  * consecutive frames: a person holds the phone up for a second, the next frame is nearly the same
- * scene, and a pass that failed on one frame is not the one tried first on the next. Passes that earn
- * their place: ZXing-C++ with its local-average binarizer and tryInvert (most reads per ms, dark-mode
- * screens included) on every frame, then in turn its global-histogram binarizer (glare, screens),
- * tryHarder with denoising on the region where a code was last detected but not decoded, doubled
- * when small (few pixels per module, strong perspective), and ZBar on the halved frame.
+ * scene, and a pass that did not run on one frame runs on the next. Passes that earn their place:
+ * ZXing-C++ with its local-average binarizer on every frame, in either polarity by turns (dark-mode
+ * screens); then in turn its global-histogram binarizer (glare, screens), tryHarder with denoising
+ * on the region where a code was last detected but not decoded, doubled when small (few pixels per
+ * module, strong perspective), ZBar on the halved frame (blur), ZBar at full resolution one tile at
+ * a time (codes crossed by cracks), and tryHarder on the whole frame.
  *
  * A text is accepted only from a symbol whose error correction succeeded (both libraries check the
- * Reed-Solomon blocks); two different texts in one frame are both refused.
+ * Reed-Solomon blocks) and that is valid UTF-8; two different texts in one frame are both refused.
  */
 export interface FrameRead {
   text: string | null;
@@ -53,7 +54,7 @@ export interface FrameDecoderOptions {
   now?: () => number;
 }
 
-/** A pass's assumed cost before it has run once: about one ZXing-C++ pass here. */
+/** A pass's assumed cost before it has run once: about one ZXing-C++ pass here (ZBar: five times that). */
 const PRIOR_MS_PER_MPX = 7;
 
 /** Per frame: within the 15 ms target at p95 with one pass overrunning its usual cost a little. */
@@ -314,7 +315,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     { name: 'zxing-harder', run: (f) => zxingRead(zxing, f, harder) },
   ];
   /** Usual cost of each pass on this machine, ms per megapixel (moving average), to keep within the budget. */
-  const cost = new Map<string, number>(passes.map((p) => [p.name, PRIOR_MS_PER_MPX]));
+  const cost = new Map<string, number>(passes.map((p) => [p.name, p.name === 'zbar' ? PRIOR_MS_PER_MPX * 5 : PRIOR_MS_PER_MPX]));
   let next = 0;
   let frameCount = 0;
 
@@ -352,7 +353,9 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const p0 = now();
         const found = await pass.run(frame);
         const perMpx = (now() - p0) / mpx;
-        cost.set(pass.name, (cost.get(pass.name) ?? perMpx) * 0.8 + perMpx * 0.2);
+        // Up at once, down slowly: an underestimate costs the budget, an overestimate only a turn.
+        const usual = cost.get(pass.name) ?? perMpx;
+        cost.set(pass.name, perMpx > usual ? perMpx : usual * 0.8 + perMpx * 0.2);
         ran.push(pass.name);
         const turn = others.indexOf(pass);
         if (isStream && turn >= 0) next = (turn + 1) % others.length;

@@ -29,7 +29,7 @@ describe('camera decoder', () => {
       expect(read.text, frame.name).toBe(expected(frame));
       expect(read.decoder).toMatch(/^zxing|zbar/);
     }
-  });
+  }, 60_000);
 
   it('takes neither text when two different codes are in view, and says so', async () => {
     const decoder = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
@@ -38,7 +38,7 @@ describe('camera decoder', () => {
     expect(read.text).toBeNull();
     expect(frame.expect.kind).toBe('conflict');
     expect(new Set(read.conflict)).toEqual(new Set(frame.expect.kind === 'conflict' ? frame.expect.texts : []));
-  });
+  }, 60_000);
 
   it('returns nothing for scenes without a code, QR-like noise and random pixels', async () => {
     const decoder = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
@@ -49,7 +49,7 @@ describe('camera decoder', () => {
       expect(read.text).toBeNull();
       expect(read.conflict).toBeUndefined();
     }
-  });
+  }, 60_000);
 
   it('refuses empty and truncated frames without throwing', async () => {
     const decoder = await createNodeFrameDecoder();
@@ -59,7 +59,7 @@ describe('camera decoder', () => {
     // Still works afterwards.
     const frame = makeFrame('clean', 0, 640, 480);
     expect((await decoder.decode(frame.image)).text).toBe(frame.text);
-  });
+  }, 60_000);
 
   it('reduces a huge frame before decoding: 8000×8000 in bounded time, and a code in a large frame is still read', async () => {
     const decoder = await createNodeFrameDecoder({ stream: false });
@@ -72,7 +72,7 @@ describe('camera decoder', () => {
     const large = enlarge(frame.image, 4);
     expect(large.width).toBeGreaterThan(MAX_SIDE);
     expect((await decoder.decode(large)).text).toBe(frame.text);
-  });
+  }, 60_000);
 
   it('answers every frame of a 120-frame burst in bounded time, memory flat', async () => {
     const decoder = await createNodeFrameDecoder({ budgetMs: 10 });
@@ -84,7 +84,7 @@ describe('camera decoder', () => {
     // The budget stops passes from starting; one pass may overrun it, so allow the average some slack on a busy machine.
     expect(spent / 120).toBeLessThan(60);
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 2 ** 20);
-  });
+  }, 60_000);
 
   it('reads a hand-held sequence as a stream, spreading its passes over the frames', async () => {
     const decoder = await createNodeFrameDecoder({ budgetMs: 10 });
@@ -102,5 +102,5 @@ describe('camera decoder', () => {
     }
     expect(readAt).toBeGreaterThanOrEqual(0);
     expect(passes.has('zxing')).toBe(true);
-  });
+  }, 60_000);
 });

@@ -31,5 +31,5 @@ describe('camera decoder on real photographs', () => {
     // Shift_JIS byte-mode codes come out with replacement characters and are refused, never shown.
     // The one exception is a code inside a code ("double QR"): the inner one is read, upstream expects the outer.
     expect(tally.japanese.wrong).toEqual(['qrcode-2/16.png']);
-  });
+  }, 60_000);
 });
