@@ -24,12 +24,15 @@ export interface CameraStats {
   submitted: number;
   /** Frames with two different codes in view: neither taken. */
   conflicts: number;
+  /** The worker's time for each of the last frames (ms, at most RECENT): its p95 in the browser. */
+  recentMs: number[];
   /** The last code read: which decoder pass read it and how long the frame took. */
   lastRead?: { decoder: string; ms: number; at: number };
 }
 
 /** The longest side handed to the decoder: a camera that sends 8000×8000 is drawn smaller, not copied whole. */
 const MAX_SIDE = 1920;
+const RECENT = 256;
 
 /**
  * getUserMedia → <video> → canvas → the Web Worker, at most `fps` frames a second and only while
@@ -38,7 +41,7 @@ const MAX_SIDE = 1920;
  * scanner input (with its duplicate suppression).
  */
 export async function startCamera(o: CameraOptions): Promise<{ stop(): void; stats: CameraStats }> {
-  const stats: CameraStats = { offered: 0, dropped: 0, decoded: 0, submitted: 0, conflicts: 0 };
+  const stats: CameraStats = { offered: 0, dropped: 0, decoded: 0, submitted: 0, conflicts: 0, recentMs: [] };
   o.onState('starting');
   let stream: MediaStream;
   try {
@@ -72,6 +75,7 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
     isBusy = false;
     const reply = e.data;
     if ('error' in reply) return;
+    if (stats.recentMs.push(reply.ms) > RECENT) stats.recentMs.shift();
     if (reply.conflict) {
       stats.conflicts++;
       o.onConflict?.(reply.conflict);
