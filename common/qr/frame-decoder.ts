@@ -54,7 +54,7 @@ export interface FrameDecoderOptions {
   now?: () => number;
 }
 
-/** A pass's assumed cost before it has run once: about one ZXing-C++ pass here (ZBar: five times that). */
+/** A pass's assumed cost before it has run once: about one ZXing-C++ pass here (ZBar, tryHarder: five times that). */
 const PRIOR_MS_PER_MPX = 7;
 
 /** Per frame: within the 15 ms target at p95 with one pass overrunning its usual cost a little. */
@@ -315,7 +315,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     { name: 'zxing-harder', run: (f) => zxingRead(zxing, f, harder) },
   ];
   /** Usual cost of each pass on this machine, ms per megapixel (moving average), to keep within the budget. */
-  const cost = new Map<string, number>(passes.map((p) => [p.name, p.name === 'zbar' ? PRIOR_MS_PER_MPX * 5 : PRIOR_MS_PER_MPX]));
+  const cost = new Map<string, number>(passes.map((p) => [p.name, p.name === 'zbar' || p.name === 'zxing-harder' ? PRIOR_MS_PER_MPX * 5 : PRIOR_MS_PER_MPX]));
   let next = 0;
   let frameCount = 0;
 
@@ -339,17 +339,22 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       const ran: string[] = [];
       const texts = new Set<string>();
       let by: string | null = null;
-      // ZXing-C++ on every frame, in either polarity by turns (a dark-mode screen is read within two
-      // frames), then the other passes from where the last frame left off, as the budget allows.
+      // In a stream, frames take turns: ZXing-C++ leads in one polarity, then in the other (a dark-mode
+      // screen is read within two frames), then a frame goes to the other passes, from where the last
+      // one left off. Whatever budget the lead leaves goes to the others as well. Alone, a frame gets
+      // ZXing-C++ in both polarities, then the others as the budget allows.
       const [normal, inverted, ...others] = passes as [Pass, Pass, ...Pass[]];
-      const lead = isStream && frameCount % 2 === 1 ? [inverted, normal] : [normal, inverted];
+      const slot = isStream ? frameCount % 3 : 0;
       frameCount++;
-      const order = [...lead, ...others.slice(next), ...others.slice(0, next)];
+      const rotation = [...others.slice(next), ...others.slice(0, next)];
+      const order = slot === 2 ? [...rotation, normal] : slot === 1 ? [inverted, normal, ...rotation] : [normal, inverted, ...rotation];
       for (const pass of order) {
         if (texts.size > 0) break;
         const mpx = (pass.pixels ? pass.pixels(frame) : frame.width * frame.height) / 1e6;
         if (mpx === 0) continue;
-        if (ran.length > 0 && now() - t0 + (cost.get(pass.name) ?? 0) * mpx > budget) continue;
+        // ZXing-C++ runs when nothing else has on this frame: every frame gets at least one pass.
+        const isForced = ran.length === 0 && (pass === normal || pass === inverted);
+        if (!isForced && now() - t0 + (cost.get(pass.name) ?? 0) * mpx > budget) continue;
         const p0 = now();
         const found = await pass.run(frame);
         const perMpx = (now() - p0) / mpx;
