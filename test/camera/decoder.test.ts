@@ -61,28 +61,31 @@ describe('camera decoder', () => {
     expect((await decoder.decode(frame.image)).text).toBe(frame.text);
   }, 60_000);
 
-  it('reduces a huge frame before decoding: 8000×8000 in bounded time, and a code in a large frame is still read', async () => {
+  it('reduces a huge frame before decoding (8000×8000 costs no more memory than a small one), and a code in a large frame is still read', async () => {
     const decoder = await createNodeFrameDecoder({ stream: false });
     const huge = { data: new Uint8Array(8000 * 8000).fill(128), width: 8000, height: 8000 };
-    const t0 = performance.now();
+    const rss0 = process.memoryUsage().rss;
     const read = await decoder.decode(huge);
     expect(read.text).toBeNull();
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(read.passes.length).toBeGreaterThan(0);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(48 * 2 ** 20);
     const frame = makeFrame('clean', 1, 640, 480);
     const large = enlarge(frame.image, 4);
     expect(large.width).toBeGreaterThan(MAX_SIDE);
     expect((await decoder.decode(large)).text).toBe(frame.text);
   }, 60_000);
 
-  it('answers every frame of a 120-frame burst in bounded time, memory flat', async () => {
+  it('answers every frame of a 120-frame burst, one at a time, with memory flat', async () => {
+    // Time per frame is the benchmark's (docs/benchmarks.md), not a timed assertion here.
     const decoder = await createNodeFrameDecoder({ budgetMs: 10 });
     const frames = [fieldFrame('empty', 2).image, fieldFrame('qr-like', 2).image];
     for (const f of frames) await decoder.decode(f);
     const rss0 = process.memoryUsage().rss;
-    let spent = 0;
-    for (let i = 0; i < 120; i++) spent += (await decoder.decode(frames[i % 2] as Gray8)).ms;
-    // The budget stops passes from starting; one pass may overrun it, so allow the average some slack on a busy machine.
-    expect(spent / 120).toBeLessThan(60);
+    for (let i = 0; i < 120; i++) {
+      const read = await decoder.decode(frames[i % 2] as Gray8);
+      expect(read.text).toBeNull();
+      expect(read.passes.length).toBeGreaterThan(0);
+    }
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 2 ** 20);
   }, 60_000);
 
