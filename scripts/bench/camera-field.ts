@@ -43,7 +43,7 @@ type Modules = { size: number; data: Uint8Array };
 
 const modulesOf = (text: string, level: 'L' | 'M' | 'Q'): Modules => QRCode.create(text, { errorCorrectionLevel: level }).modules;
 
-/** An EU DCC long enough for QR versions 15-25 at level M (Base45 after "HC1:"). */
+/** A long EU DCC: QR versions 14-23 at level M (Base45 after "HC1:"). */
 function densePayload(r: () => number): string {
   const b45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
   return `HC1:${Array.from({ length: 480 + Math.floor(r() * 760) }, () => b45[Math.floor(r() * b45.length)]).join('')}`;
