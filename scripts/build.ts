@@ -1,5 +1,6 @@
 import { build, type BuildOptions } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 /**
@@ -70,6 +71,9 @@ export async function buildRenderer(outdir: string): Promise<void> {
 function copyRendererAssets(rendererDir: string): void {
   mkdirSync(join(rendererDir, 'guard'), { recursive: true });
   for (const file of ['index.html', 'guard.css']) cpSync(join(root, 'renderer/guard', file), join(rendererDir, 'guard', file));
+  // ZXing-C++'s WebAssembly beside the camera worker, which loads it from there (never from the library's default CDN).
+  mkdirSync(join(rendererDir, 'camera'), { recursive: true });
+  cpSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'), join(rendererDir, 'camera', 'zxing_reader.wasm'));
 }
 
 if (import.meta.main) {

@@ -1,27 +1,132 @@
 import { getDefaultScanner, scanGrayBuffer, ZBarConfigType, ZBarSymbolType, type ZBarScanner } from '@undecaf/zbar-wasm';
-import { InvertedLuminanceSource, QRCodeReader, type LuminanceSource } from '@zxing/library';
-import { attempt, source, type Gray8 } from './qr-decoder.ts';
+import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, encodeFormats, prepareZXingModule, TEXT_MODES, type ZXingReaderModule, type ZXingReaderOptions } from 'zxing-wasm/reader';
+import type { Gray8 } from './qr-decoder.ts';
 
 /**
- * The camera's decoder: one 8-bit luminance frame in, the QR text out (null when there is none).
- * Environment-neutral (no DOM, no Node): the renderer's Web Worker, `kiosk decode-frames` and the
- * camera benchmark run this same code.
+ * The camera's decoder: a stream of 8-bit luminance frames in, a QR text out when one is read for
+ * sure. Environment-neutral (no DOM, no Node): the renderer's camera Web Worker, `kiosk
+ * decode-frames` and the camera benchmark run this same code.
  *
- * Measured on the benchmark's frames (docs/benchmarks.md, `camera`): stock @zxing/library fails on
- * almost every real-looking frame because sensor noise turns the background into salt and pepper
- * for its hybrid binarizer. So frames are first halved (a 2×2 average: four times fewer pixels and
- * half the noise), then read by two different readers that fail differently: ZXing (strong on
- * clean, dark-mode and low-contrast codes) and ZBar compiled to WebAssembly (strong on blur,
- * perspective and partly covered codes). Full resolution is the last resort, for small dense codes.
+ * Measured (docs/benchmarks.md, `camera`): ZXing-C++ (zxing-wasm) reads more of the field frames
+ * and of the public photographs than @zxing/library or ZBar, but all its passes on every frame cost
+ * 20-60 ms at 1280×720. So each frame gets a time budget, and the passes are spread over
+ * consecutive frames: a person holds the phone up for a second, the next frame is nearly the same
+ * scene, and a pass that did not run on one frame runs on the next. Passes that earn their place:
+ * ZXing-C++ with its local-average binarizer on every frame, in either polarity by turns (dark-mode
+ * screens); then in turn its global-histogram binarizer (glare, screens), tryHarder with denoising
+ * on the region where a code was last detected but not decoded, doubled when small (few pixels per
+ * module, strong perspective), ZBar on the halved frame (blur), ZBar at full resolution one tile at
+ * a time (codes crossed by cracks), and tryHarder on the whole frame.
+ *
+ * A text is accepted only from a symbol whose error correction succeeded (both libraries check the
+ * Reed-Solomon blocks) and that is valid UTF-8; two different texts in one frame are both refused.
  */
+export interface FrameRead {
+  text: string | null;
+  /** The pass that read it ("zxing", "zxing inverted", "zbar", ...), for the technician screen. */
+  decoder: string | null;
+  ms: number;
+  /** Two or more different texts were read in this frame: none is taken. */
+  conflict?: string[];
+  /** The frame could not be used (empty, truncated): the reason. */
+  rejected?: string;
+  /** Passes run on this frame, in order. */
+  passes: string[];
+}
+
 export interface FrameDecoder {
-  decode(frame: Gray8): Promise<string | null>;
+  /** The next frame of the stream (or a lone frame when the decoder was made with `stream: false`). */
+  decode(frame: Gray8): Promise<FrameRead>;
+  /** A new scene: forget where the last code was and start the passes from the first again. */
+  reset(): void;
+}
+
+export interface FrameDecoderOptions {
+  /**
+   * ZXing-C++'s WebAssembly, from the app's own files: the bytes (Node) or a function giving the URL
+   * of `zxing_reader.wasm` (a browser). Never the library's default, which is a CDN.
+   */
+  zxingWasm: ArrayBuffer | Uint8Array | ((file: string) => string);
+  /** Wall time per frame; a pass is not started when its usual cost no longer fits. */
+  budgetMs?: number;
+  /** Consecutive calls are one stream (the default); false: each frame alone, passes from the first. */
+  stream?: boolean;
+  now?: () => number;
+}
+
+/** A pass's assumed cost before it has run once: about one ZXing-C++ pass here (ZBar, tryHarder: five times that). */
+const PRIOR_MS_PER_MPX = 7;
+
+/** Per frame: within the 15 ms target at p95 with one pass overrunning its usual cost a little. */
+export const DEFAULT_BUDGET_MS = 10;
+
+/** ZBar's tiles: 3×2 windows of half the frame's width and two thirds of its height, overlapping. */
+const TILES = [0, 1, 2, 3, 4, 5].map((i) => ({ col: i % 3, row: Math.floor(i / 3) }));
+
+function tileBox(f: Gray8, t: { col: number; row: number }): { box: Box; area: number } {
+  const w = Math.floor(f.width / 2);
+  const h = Math.floor((f.height * 2) / 3);
+  const x0 = Math.floor((t.col * (f.width - w)) / 2);
+  const y0 = t.row * (f.height - h);
+  return { box: { x0, y0, x1: x0 + w, y1: y0 + h }, area: w * h };
+}
+
+/** A region this small (px) is doubled before the region pass. */
+const SMALL_REGION = 360;
+/** Frames to keep looking at a region after a code was last seen there. */
+const REGION_FRAMES = 15;
+
+/** Frames above this are reduced first: bounded memory and time for a 8000×8000 frame. */
+export const MAX_SIDE = 1920;
+
+interface Found {
+  texts: string[];
+  /** Read on the inverted image (a dark-mode screen). */
+  isInverted?: boolean;
+  /** Where a code was seen (read or not), in frame pixels. */
+  region?: Box;
+}
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+interface Pass {
+  name: string;
+  /** Pixels the pass will work on (0: nothing to do on this frame); the whole frame by default. */
+  pixels?(frame: Gray8): number;
+  run(frame: Gray8): Promise<Found> | Found;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-const reader = new QRCodeReader();
-const zxing = (src: LuminanceSource, isGlobal = false): string | null => attempt(reader, src, isGlobal);
+function zxingOptions(o: Partial<Pick<ZXingReaderOptions, 'tryHarder' | 'tryInvert' | 'tryDenoise' | 'tryDownscale' | 'returnErrors'>> & { binarizer?: (typeof BINARIZERS)[number] } = {}): ZXingReaderOptions {
+  return {
+    formats: encodeFormats(['QRCode']),
+    tryHarder: o.tryHarder ?? false,
+    // QR finder patterns are found at any angle; rotating the image only helps 1-D codes.
+    tryRotate: false,
+    tryInvert: o.tryInvert ?? false,
+    tryDownscale: o.tryDownscale ?? true,
+    tryDenoise: o.tryDenoise ?? false,
+    binarizer: BINARIZERS.indexOf(o.binarizer ?? 'LocalAverage'),
+    isPure: false,
+    downscaleFactor: 3,
+    downscaleThreshold: 500,
+    minLineCount: 2,
+    // Two: a second code in view must be seen to be refused.
+    maxNumberOfSymbols: 2,
+    validateOptionalChecksum: false,
+    returnErrors: o.returnErrors ?? false,
+    eanAddOnSymbol: EAN_ADD_ON_SYMBOLS.indexOf('Ignore'),
+    textMode: TEXT_MODES.indexOf('Plain'),
+    // Vietnamese codes are UTF-8 without an ECI; guessing the charset mangles names (hardware.md §1.2).
+    characterSet: CHARACTER_SETS.indexOf('UTF8'),
+    tryCode39ExtendedMode: false,
+  };
+}
 
 /** 2×2 average: a quarter of the pixels and half the sensor noise. */
 export function halve(img: Gray8): Gray8 {
@@ -40,63 +145,233 @@ export function halve(img: Gray8): Gray8 {
   return { data: out, width: w, height: h };
 }
 
-/** Stretches the 1st-99th percentile to full range: washed-out screens and dim prints. */
-export function stretch(img: Gray8): Gray8 | undefined {
-  const hist = new Uint32Array(256);
-  for (const v of img.data) hist[v] = (hist[v] as number) + 1;
-  const cut = img.data.length * 0.01;
-  let lo = 0;
-  let hi = 255;
-  for (let acc = 0; lo < 255 && (acc += hist[lo] as number) < cut; ) lo++;
-  for (let acc = 0; hi > 0 && (acc += hist[hi] as number) < cut; ) hi--;
-  // Already full range (nothing to gain), or flat (nothing to find).
-  if (hi - lo > 160 || hi - lo < 8) return undefined;
-  const k = 255 / (hi - lo);
-  const out = new Uint8Array(img.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(((img.data[i] as number) - lo) * k)));
-  return { data: out, width: img.width, height: img.height };
-}
-
-/** 3×3 box filter at full resolution: small codes keep their modules, noise goes. */
-export function smooth(img: Gray8): Gray8 {
-  const { width: w, height: h, data: s } = img;
-  const rows = new Uint16Array(w * h);
+/** Point sampling down to `MAX_SIDE`: touches only the output's pixels, so a huge frame costs little. */
+function reduce(img: Gray8): Gray8 {
+  const k = Math.ceil(Math.max(img.width, img.height) / MAX_SIDE);
+  const w = Math.floor(img.width / k);
+  const h = Math.floor(img.height / k);
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 1; x < w - 1; x++) rows[y * w + x] = (s[y * w + x - 1] as number) + (s[y * w + x] as number) + (s[y * w + x + 1] as number);
-  }
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 0; x < w; x++) out[y * w + x] = ((rows[(y - 1) * w + x] as number) + (rows[y * w + x] as number) + (rows[(y + 1) * w + x] as number) + 4) / 9;
-  }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = img.data[y * k * img.width + x * k] as number;
   return { data: out, width: w, height: h };
 }
 
-async function zbar(scanner: ZBarScanner, img: Gray8): Promise<string | null> {
-  // zbar-wasm copies the buffer into its heap; a halved frame owns its buffer outright.
-  const buffer = img.data.byteOffset === 0 && img.data.byteLength === img.data.buffer.byteLength ? img.data.buffer : img.data.slice().buffer;
-  const symbols = await scanGrayBuffer(buffer as ArrayBuffer, img.width, img.height, scanner);
-  for (const s of symbols) {
-    try {
-      return utf8.decode(s.data);
-    } catch {
-      // Not UTF-8: a code of no format we accept (or a misread): keep looking.
+/** Bilinear ×2. */
+function double(img: Gray8): Gray8 {
+  const { width: w, height: h, data: s } = img;
+  const out = new Uint8Array(4 * w * h);
+  const W = 2 * w;
+  for (let y = 0; y < 2 * h; y++) {
+    const sy = Math.min(h - 1, Math.max(0, (y - 0.5) / 2));
+    const y0 = Math.min(h - 2, Math.floor(sy));
+    const fy = sy - y0;
+    for (let x = 0; x < W; x++) {
+      const sx = Math.min(w - 1, Math.max(0, (x - 0.5) / 2));
+      const x0 = Math.min(w - 2, Math.floor(sx));
+      const fx = sx - x0;
+      const i = y0 * w + x0;
+      const top = (s[i] as number) * (1 - fx) + (s[i + 1] as number) * fx;
+      const bottom = (s[i + w] as number) * (1 - fx) + (s[i + w + 1] as number) * fx;
+      out[y * W + x] = top * (1 - fy) + bottom * fy;
     }
   }
-  return null;
+  return { data: out, width: W, height: 2 * h };
 }
 
-export async function createFrameDecoder(): Promise<FrameDecoder> {
+function crop(img: Gray8, b: Box): Gray8 {
+  const w = b.x1 - b.x0;
+  const h = b.y1 - b.y0;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray((b.y0 + y) * img.width + b.x0, (b.y0 + y) * img.width + b.x1), y * w);
+  return { data: out, width: w, height: h };
+}
+
+/**
+ * What is used of ZXing-C++'s Emscripten module: its heap and the luminance entry point (a gray
+ * frame goes in as it is, without the RGBA round trip of the library's readBarcodes). The library's
+ * typings take the heap from a global Emscripten declaration this project does not load.
+ */
+export interface Zxing {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+  readBarcodesFromPixmap: ZXingReaderModule['readBarcodesFromPixmap'];
+}
+
+export async function loadZxing(wasm: FrameDecoderOptions['zxingWasm']): Promise<Zxing> {
+  const overrides = typeof wasm === 'function' ? { locateFile: (file: string) => wasm(file) } : { wasmBinary: wasm instanceof Uint8Array ? wasm.slice().buffer : wasm };
+  return (await prepareZXingModule({ overrides, fireImmediately: true })) as unknown as Zxing;
+}
+
+/** ZBar configured for QR codes only. */
+export async function loadZbar(): Promise<ZBarScanner> {
   const scanner = await getDefaultScanner();
   scanner.setConfig(ZBarSymbolType.ZBAR_NONE, ZBarConfigType.ZBAR_CFG_ENABLE, 0);
   scanner.setConfig(ZBarSymbolType.ZBAR_QRCODE, ZBarConfigType.ZBAR_CFG_ENABLE, 1);
+  return scanner;
+}
+
+/** ZXing-C++ over one gray frame: the valid texts, and where any code (even unreadable) was seen. */
+export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions, isInverted = false): Found {
+  const n = img.width * img.height;
+  const ptr = zxing._malloc(n);
+  if (!ptr) throw new Error(`zxing: cannot allocate ${n} bytes`);
+  const results = (() => {
+    try {
+      const heap = zxing.HEAPU8.subarray(ptr, ptr + n);
+      // Inverted here rather than with tryInvert, which would run the normal pass a second time.
+      if (isInverted) for (let i = 0; i < n; i++) heap[i] = 255 - (img.data[i] as number);
+      else heap.set(img.data.subarray(0, n));
+      return zxing.readBarcodesFromPixmap(ptr, img.width, img.height, options);
+    } finally {
+      zxing._free(ptr);
+    }
+  })();
+  const found: Found = { texts: [] };
+  try {
+    for (let i = 0; i < results.size(); i++) {
+      const r = results.get(i);
+      if (!r) continue;
+      const p = r.position;
+      const xs = [p.topLeft.x, p.topRight.x, p.bottomLeft.x, p.bottomRight.x];
+      const ys = [p.topLeft.y, p.topRight.y, p.bottomLeft.y, p.bottomRight.y];
+      found.region ??= { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+      // Byte-mode data that is not UTF-8 (a Shift_JIS or Latin-1 code without an ECI) comes out with
+      // replacement characters: a wrong text, not a read. Kanji mode and ECIs are converted properly.
+      if (r.isValid && r.error === '' && r.text !== '' && !r.text.includes('\ufffd')) {
+        found.texts.push(r.text);
+        if (r.isInverted || isInverted) found.isInverted = true;
+      }
+    }
+  } finally {
+    results.delete();
+  }
+  return found;
+}
+
+export async function zbarRead(scanner: ZBarScanner, img: Gray8): Promise<string[]> {
+  // zbar-wasm copies the buffer into its heap; it wants an ArrayBuffer of exactly the frame.
+  const buffer = img.data.byteOffset === 0 && img.data.byteLength === img.data.buffer.byteLength ? img.data.buffer : img.data.slice().buffer;
+  const texts: string[] = [];
+  for (const s of await scanGrayBuffer(buffer as ArrayBuffer, img.width, img.height, scanner)) {
+    try {
+      texts.push(utf8.decode(s.data));
+    } catch {
+      // Not UTF-8: no format the kiosk accepts.
+    }
+  }
+  return texts;
+}
+
+export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameDecoder> {
+  const [zxing, zbar] = await Promise.all([loadZxing(o.zxingWasm), loadZbar()]);
+  const budget = o.budgetMs ?? DEFAULT_BUDGET_MS;
+  const now = o.now ?? (() => performance.now());
+  const isStream = o.stream ?? true;
+  const fast = zxingOptions({ returnErrors: true });
+  const global = zxingOptions({ binarizer: 'GlobalHistogram', tryInvert: true, returnErrors: true });
+  const harder = zxingOptions({ tryHarder: true, tryInvert: true, tryDenoise: true, tryDownscale: false });
+  /** Where a code was last seen but perhaps not read, and for how many more frames to look there. */
+  let region: { box: Box; ttl: number } | undefined;
+  /** The last region with a margin of half its size (the code may have moved a little since). */
+  const regionBox = (f: Gray8): Box | undefined => {
+    if (!region) return undefined;
+    const b = region.box;
+    const mx = (b.x1 - b.x0) / 2;
+    const my = (b.y1 - b.y0) / 2;
+    const box = { x0: Math.max(0, Math.floor(b.x0 - mx)), y0: Math.max(0, Math.floor(b.y0 - my)), x1: Math.min(f.width, Math.ceil(b.x1 + mx)), y1: Math.min(f.height, Math.ceil(b.y1 + my)) };
+    return box.x1 - box.x0 < 21 || box.y1 - box.y0 < 21 ? undefined : box;
+  };
+  const isSmall = (b: Box) => Math.max(b.x1 - b.x0, b.y1 - b.y0) <= SMALL_REGION;
+  const passes: Pass[] = [
+    { name: 'zxing', run: (f) => zxingRead(zxing, f, fast) },
+    { name: 'zxing', run: (f) => zxingRead(zxing, f, fast, true) },
+    {
+      name: 'zxing-region',
+      pixels: (f) => {
+        const part = regionBox(f);
+        if (!part) return 0;
+        const area = (part.x1 - part.x0) * (part.y1 - part.y0);
+        return isSmall(part) ? 4 * area : area;
+      },
+      run: (f) => {
+        const box = regionBox(f);
+        if (!box) return { texts: [] };
+        const part = crop(f, box);
+        // A small code (few pixels per module) is found and sampled more surely at twice the size.
+        return { texts: zxingRead(zxing, isSmall(box) ? double(part) : part, harder).texts };
+      },
+    },
+    { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
+    { name: 'zbar', pixels: (f) => (f.width * f.height) / 4, run: async (f) => ({ texts: await zbarRead(zbar, halve(f)) }) },
+    // ZBar at full resolution reads codes crossed by cracks that nothing else reads, but costs several
+    // budgets on a whole frame: one overlapping tile per turn instead.
+    ...TILES.map(
+      (t): Pass => ({
+        name: 'zbar',
+        pixels: (f) => tileBox(f, t).area,
+        run: async (f) => ({ texts: await zbarRead(zbar, crop(f, tileBox(f, t).box)) }),
+      }),
+    ),
+    { name: 'zxing-harder', run: (f) => zxingRead(zxing, f, harder) },
+  ];
+  /** Usual cost of each pass on this machine, ms per megapixel (moving average), to keep within the budget. */
+  const cost = new Map<string, number>(passes.map((p) => [p.name, p.name === 'zbar' || p.name === 'zxing-harder' ? PRIOR_MS_PER_MPX * 5 : PRIOR_MS_PER_MPX]));
+  let next = 0;
+  let frameCount = 0;
+
   return {
-    async decode(frame) {
-      const half = halve(frame);
-      const halfSource = source(half);
-      const first = zxing(halfSource) ?? (await zbar(scanner, half)) ?? zxing(new InvertedLuminanceSource(halfSource));
-      if (first !== null) return first;
-      const stretched = stretch(half);
-      return (stretched ? zxing(source(stretched)) : null) ?? zxing(source(smooth(frame))) ?? zxing(halfSource, true);
+    reset() {
+      region = undefined;
+      next = 0;
+      frameCount = 0;
+    },
+    async decode(input) {
+      const t0 = now();
+      const done = (read: Omit<FrameRead, 'ms'>): FrameRead => ({ ...read, ms: now() - t0 });
+      const { width, height } = input;
+      if (!Number.isInteger(width) || !Number.isInteger(height) || width < 21 || height < 21) return done({ text: null, decoder: null, passes: [], rejected: `frame ${width}×${height} too small` });
+      if (input.data.length < width * height) return done({ text: null, decoder: null, passes: [], rejected: `truncated frame: ${input.data.length} of ${width * height} bytes` });
+      const frame = Math.max(width, height) > MAX_SIDE ? reduce(input) : input;
+      if (!isStream) {
+        region = undefined;
+        next = 0;
+      }
+      const ran: string[] = [];
+      const texts = new Set<string>();
+      let by: string | null = null;
+      // In a stream, frames take turns: ZXing-C++ leads in one polarity, then in the other (a dark-mode
+      // screen is read within two frames), then a frame goes to the other passes, from where the last
+      // one left off. Whatever budget the lead leaves goes to the others as well. Alone, a frame gets
+      // ZXing-C++ in both polarities, then the others as the budget allows.
+      const [normal, inverted, ...others] = passes as [Pass, Pass, ...Pass[]];
+      const slot = isStream ? frameCount % 3 : 0;
+      frameCount++;
+      const rotation = [...others.slice(next), ...others.slice(0, next)];
+      const order = slot === 2 ? [...rotation, normal] : slot === 1 ? [inverted, normal, ...rotation] : [normal, inverted, ...rotation];
+      for (const pass of order) {
+        if (texts.size > 0) break;
+        const mpx = (pass.pixels ? pass.pixels(frame) : frame.width * frame.height) / 1e6;
+        if (mpx === 0) continue;
+        // ZXing-C++ runs when nothing else has on this frame: every frame gets at least one pass.
+        const isForced = ran.length === 0 && (pass === normal || pass === inverted);
+        if (!isForced && now() - t0 + (cost.get(pass.name) ?? 0) * mpx > budget) continue;
+        const p0 = now();
+        const found = await pass.run(frame);
+        const perMpx = (now() - p0) / mpx;
+        // Up at once, down slowly: an underestimate costs the budget, an overestimate only a turn.
+        const usual = cost.get(pass.name) ?? perMpx;
+        cost.set(pass.name, perMpx > usual ? perMpx : usual * 0.8 + perMpx * 0.2);
+        ran.push(pass.name);
+        const turn = others.indexOf(pass);
+        if (isStream && turn >= 0) next = (turn + 1) % others.length;
+        if (found.region) region = { box: found.region, ttl: REGION_FRAMES };
+        for (const t of found.texts) texts.add(t);
+        if (found.texts.length > 0) by = found.isInverted ? `${pass.name} inverted` : pass.name;
+      }
+      if (region && --region.ttl <= 0) region = undefined;
+      if (texts.size > 1) return done({ text: null, decoder: null, conflict: [...texts], passes: ran });
+      const [text] = texts;
+      return done({ text: text ?? null, decoder: text === undefined ? null : by, passes: ran });
     },
   };
 }

@@ -33,7 +33,7 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /**
  * The pages' Content-Security-Policy, also sent as a header (a Web Worker takes its policy from its
  * own response, not from the page's meta tag). `wasm-unsafe-eval` lets the camera worker compile
- * the ZBar decoder and nothing else; the WebSocket source is the browser bridge on loopback only.
+ * its decoders (ZXing-C++, ZBar) and nothing else; the WebSocket source is the browser bridge on loopback only.
  */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; media-src 'self' blob: mediastream:; connect-src 'self' ws://127.0.0.1:*; worker-src 'self'; base-uri 'none'; form-action 'none'";

@@ -11,8 +11,10 @@ export interface CameraOptions {
   fps: number;
   label?: string;
   onState(state: CameraState, detail?: string): void;
-  /** Same text again within this window is not resubmitted (the person still holds the phone up). */
+  /** Same text again within this window of its last sighting is not resubmitted (the person still holds the phone up). */
   repeatMs?: number;
+  /** Two different codes were in one frame and neither was taken (`count` texts). */
+  onConflict?(count: number): void;
 }
 
 export interface CameraStats {
@@ -20,7 +22,17 @@ export interface CameraStats {
   dropped: number;
   decoded: number;
   submitted: number;
+  /** Frames with two different codes in view: neither taken. */
+  conflicts: number;
+  /** The worker's time for each of the last frames (ms, at most RECENT): its p95 in the browser. */
+  recentMs: number[];
+  /** The last code read: which decoder pass read it and how long the frame took. */
+  lastRead?: { decoder: string; ms: number; at: number };
 }
+
+/** The longest side handed to the decoder: a camera that sends 8000×8000 is drawn smaller, not copied whole. */
+const MAX_SIDE = 1920;
+const RECENT = 256;
 
 /**
  * getUserMedia → <video> → canvas → the Web Worker, at most `fps` frames a second and only while
@@ -29,7 +41,7 @@ export interface CameraStats {
  * scanner input (with its duplicate suppression).
  */
 export async function startCamera(o: CameraOptions): Promise<{ stop(): void; stats: CameraStats }> {
-  const stats: CameraStats = { offered: 0, dropped: 0, decoded: 0, submitted: 0 };
+  const stats: CameraStats = { offered: 0, dropped: 0, decoded: 0, submitted: 0, conflicts: 0, recentMs: [] };
   o.onState('starting');
   let stream: MediaStream;
   try {
@@ -47,7 +59,9 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
   const [track] = stream.getVideoTracks();
   o.video.srcObject = stream;
   o.video.muted = true;
-  await o.video.play().catch(() => undefined);
+  // Not awaited: play() settles with the first frame, which a camera slower than one frame a second
+  // may not send for a long while; the timer below waits for frames anyway.
+  void o.video.play().catch(() => undefined);
   o.onState('on', track?.label);
 
   const worker = new Worker(new URL('../camera/worker.js', document.baseURI), { type: 'module' });
@@ -56,14 +70,24 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
   let isBusy = false;
   let nextId = 1;
   let last = { text: '', at: -Infinity };
+  let lastTime = -1;
   worker.onmessage = (e: MessageEvent<FrameReply>) => {
     isBusy = false;
     const reply = e.data;
-    if ('error' in reply || reply.text === null) return;
+    if ('error' in reply) return;
+    if (stats.recentMs.push(reply.ms) > RECENT) stats.recentMs.shift();
+    if (reply.conflict) {
+      stats.conflicts++;
+      o.onConflict?.(reply.conflict);
+    }
+    if (reply.text === null) return;
     stats.decoded++;
+    stats.lastRead = { decoder: reply.decoder ?? '?', ms: Math.round(reply.ms * 10) / 10, at: Date.now() };
     const now = performance.now();
-    if (reply.text === last.text && now - last.at < (o.repeatMs ?? 3000)) return;
+    // The window slides while the code stays in view: a phone held up for ten seconds is one scan.
+    const isRepeat = reply.text === last.text && now - last.at < (o.repeatMs ?? 3000);
     last = { text: reply.text, at: now };
+    if (isRepeat) return;
     stats.submitted++;
     void o.api.submitScan({ text: reply.text, source: 'camera' });
   };
@@ -78,9 +102,13 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
       stats.dropped++;
       return;
     }
-    const width = o.video.videoWidth;
-    const height = o.video.videoHeight;
+    // A camera slower than the timer: the same picture is not decoded twice.
+    if (o.video.currentTime === lastTime) return;
+    const k = Math.min(1, MAX_SIDE / Math.max(o.video.videoWidth, o.video.videoHeight));
+    const width = Math.floor(o.video.videoWidth * k);
+    const height = Math.floor(o.video.videoHeight * k);
     if (width === 0 || height === 0) return;
+    lastTime = o.video.currentTime;
     if (canvas.width !== width || canvas.height !== height) {
       canvas.width = width;
       canvas.height = height;

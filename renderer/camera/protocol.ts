@@ -7,4 +7,16 @@ export interface FrameRequest {
   rgba: ArrayBuffer;
 }
 
-export type FrameReply = { id: number; text: string | null; ms: number } | { id: number; error: string };
+export type FrameReply =
+  | {
+      id: number;
+      text: string | null;
+      ms: number;
+      /** The decoder pass that read the text ("zxing", "zbar", ...). */
+      decoder: string | null;
+      /** Two different codes were read in this frame: neither was taken. */
+      conflict?: number;
+      /** The frame was not decoded (empty or truncated): why. */
+      rejected?: string;
+    }
+  | { id: number; error: string };

@@ -44,12 +44,15 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
   let cameraState: CameraState = 'off';
   let camera: Awaited<ReturnType<typeof startCamera>> | undefined;
   let backToIdle: ReturnType<typeof setTimeout> | undefined;
+  /** Two codes were in view (neither taken): the guard is told until then. */
+  let twoCodesUntil = 0;
+  let twoCodesTimer: ReturnType<typeof setTimeout> | undefined;
 
   const renderIdle = () => {
     el('idle-title').textContent = t('idle', locale);
     el('idle-hint').textContent = t('idleHint', locale);
     el('camera-aim').textContent = t('cameraAim', locale);
-    const message = CAMERA_MESSAGES[cameraState];
+    const message = CAMERA_MESSAGES[cameraState] ?? (Date.now() < twoCodesUntil ? 'cameraTwoCodes' : undefined);
     el('camera-message').hidden = message === undefined;
     el('camera-message').textContent = message ? t(message, locale) : '';
     el('camera-box').hidden = cameraState !== 'on';
@@ -138,7 +141,7 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
   const openCamera = () => {
     const c = cameraConfig;
     if (!c?.enabled) return;
-    void startCamera({ api, video: el('camera-preview') as HTMLVideoElement, width: c.width, height: c.height, fps: c.fps, ...(c.label ? { label: c.label } : {}), onState: onCameraState }).then((handle) => {
+    void startCamera({ api, video: el('camera-preview') as HTMLVideoElement, width: c.width, height: c.height, fps: c.fps, ...(c.label ? { label: c.label } : {}), onState: onCameraState, onConflict }).then((handle) => {
       camera = handle;
     });
   };
@@ -154,6 +157,12 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
     };
     cameraRetry = setTimeout(again, 5000);
     navigator.mediaDevices?.addEventListener('devicechange', again);
+  };
+  const onConflict = () => {
+    twoCodesUntil = Date.now() + 3000;
+    renderIdle();
+    clearTimeout(twoCodesTimer);
+    twoCodesTimer = setTimeout(renderIdle, 3000);
   };
   const onCameraState = (state: CameraState) => {
     cameraState = state;
@@ -195,7 +204,7 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
   const heartbeat = setInterval(() => api.heartbeat(), 1000);
   // A keyboard-wedge scanner the kiosk cannot open still works: its bursts become scans.
   const removeWedge = installWedge(api);
-  const removeTechnician = installTechnician(api, root, () => locale, goIdle, showVerdict);
+  const removeTechnician = installTechnician(api, root, () => locale, goIdle, showVerdict, () => camera?.stats);
   return {
     camera: () => camera?.stats,
     stop() {
@@ -206,9 +215,17 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
       removeWedge();
       removeTechnician();
       clearTimeout(cameraRetry);
+      clearTimeout(twoCodesTimer);
       camera?.stop();
     },
   };
+}
+
+/** Which decoder pass read the camera's last code and how long its frame took; frames refused for two codes. */
+function cameraReadLine(stats: CameraStats | undefined, l: Locale): string {
+  if (!stats) return '—';
+  const read = stats.lastRead ? `${stats.lastRead.decoder}, ${stats.lastRead.ms} ms, ${formatAge(Date.now() - stats.lastRead.at, l)}` : '—';
+  return stats.conflicts > 0 ? `${read} · ${stats.conflicts} ${t('techCameraConflicts', l)}` : read;
 }
 
 /**
@@ -216,7 +233,7 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
  * venue, connectivity, devices, outbox and lists, self-tests and the latest events. Buttons only:
  * no link, no field that could lead anywhere else. It closes itself after two idle minutes.
  */
-function installTechnician(api: KioskApi, root: HTMLElement, locale: () => Locale, goIdle: () => void, showVerdict: (v: VerdictEvent, isSelfTest: boolean) => void): () => void {
+function installTechnician(api: KioskApi, root: HTMLElement, locale: () => Locale, goIdle: () => void, showVerdict: (v: VerdictEvent, isSelfTest: boolean) => void, cameraStats: () => CameraStats | undefined): () => void {
   let pin = '';
   let isUnlocked = false;
   let closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -265,6 +282,7 @@ function installTechnician(api: KioskApi, root: HTMLElement, locale: () => Local
       [t('scanner', l), s ? `${s.scanner.id}: ${t(s.scanner.state, l)}` : '—'],
       [t('gate', l), s ? `${s.gate.id}: ${t(s.gate.state, l)}` : '—'],
       [t('camera', l), s?.camera?.enabled ? `${s.camera.width}×${s.camera.height} @ ${s.camera.fps} fps` : t('off', l)],
+      [t('techCameraRead', l), cameraReadLine(cameraStats(), l)],
       [t('pending', l), s ? `${s.outboxPending}${s.oldestPendingAt === null ? '' : ` (${formatAge(Date.now() - s.oldestPendingAt, l)})`}` : '—'],
       ['EU DCC', s?.trustList ? `${s.trustList.size}${s.trustList.syncedAt === null ? '' : `, ${formatAge(Date.now() - s.trustList.syncedAt, l)}`}` : '—'],
     ];

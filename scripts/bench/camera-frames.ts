@@ -40,7 +40,7 @@ export function payloadFor(kind: PayloadKind, r: () => number): string {
   }
 }
 
-interface Geometry {
+export interface Geometry {
   /** Code centre, px. */
   cx: number;
   cy: number;
@@ -77,8 +77,16 @@ function homography(src: number[][], dst: number[][]): number[] {
   return [...a.map((row, i) => (row[8] as number) / (row[i] as number)), 1];
 }
 
-function render(modules: { size: number; data: Uint8Array }, width: number, height: number, g: Geometry, isInverted: boolean): Float32Array {
-  const quiet = 4;
+export interface Ink {
+  paper: number;
+  ink: number;
+  /** Quiet zone, modules. */
+  quiet?: number;
+}
+
+/** Draws a code into `out` (the scene behind it stays outside the code), 2×2 supersampled. */
+export function drawCode(out: Float32Array, modules: { size: number; data: Uint8Array }, width: number, height: number, g: Geometry, look: Ink): Float32Array {
+  const quiet = look.quiet ?? 4;
   const n = modules.size + 2 * quiet;
   const h = g.side / 2;
   const cos = Math.cos(g.angle);
@@ -94,12 +102,15 @@ function render(modules: { size: number; data: Uint8Array }, width: number, heig
     [0, 1],
   ]);
   const [a, b, c, d, e, f, p, q] = m as [number, number, number, number, number, number, number, number];
-  const paper = isInverted ? 0.08 : 0.94;
-  const ink = isInverted ? 0.92 : 0.06;
-  const out = new Float32Array(width * height).fill(isInverted ? 0.05 : 0.55);
+  const xs = dst.map((pt) => pt[0]);
+  const ys = dst.map((pt) => pt[1]);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)));
+  const x1 = Math.min(width, Math.ceil(Math.max(...xs)) + 1);
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)));
+  const y1 = Math.min(height, Math.ceil(Math.max(...ys)) + 1);
   const offsets = [0.25, 0.75];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
       let sum = 0;
       let inside = 0;
       for (const oy of offsets) {
@@ -114,7 +125,7 @@ function render(modules: { size: number; data: Uint8Array }, width: number, heig
           const mx = Math.floor(u * n) - quiet;
           const my = Math.floor(v * n) - quiet;
           const isDark = mx >= 0 && my >= 0 && mx < modules.size && my < modules.size && modules.data[my * modules.size + mx] === 1;
-          sum += isDark ? ink : paper;
+          sum += isDark ? look.ink : look.paper;
         }
       }
       if (inside > 0) out[y * width + x] = (sum + (4 - inside) * (out[y * width + x] as number)) / 4;
@@ -123,7 +134,12 @@ function render(modules: { size: number; data: Uint8Array }, width: number, heig
   return out;
 }
 
-function boxBlur(img: Float32Array, width: number, height: number, radius: number): Float32Array {
+function render(modules: { size: number; data: Uint8Array }, width: number, height: number, g: Geometry, isInverted: boolean): Float32Array {
+  const out = new Float32Array(width * height).fill(isInverted ? 0.05 : 0.55);
+  return drawCode(out, modules, width, height, g, isInverted ? { paper: 0.08, ink: 0.92 } : { paper: 0.94, ink: 0.06 });
+}
+
+export function boxBlur(img: Float32Array, width: number, height: number, radius: number): Float32Array {
   const tmp = new Float32Array(img.length);
   const out = new Float32Array(img.length);
   const k = 2 * radius + 1;
@@ -146,7 +162,7 @@ function boxBlur(img: Float32Array, width: number, height: number, radius: numbe
   return out;
 }
 
-function gaussian(r: () => number): number {
+export function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(Math.max(1e-9, r()))) * Math.cos(2 * Math.PI * r());
 }
 

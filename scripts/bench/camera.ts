@@ -1,76 +1,256 @@
-import { createFrameDecoder } from '../../common/qr/frame-decoder.ts';
-import { decodeQrStock } from '../../common/qr/qr-decoder.ts';
-import { CATEGORIES, frameSet, type Category } from './camera-frames.ts';
+import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, encodeFormats, TEXT_MODES, type ZXingReaderOptions } from 'zxing-wasm/reader';
+import { loadZbar, loadZxing, zbarRead, zxingRead, type FrameDecoder, type FrameRead } from '../../common/qr/frame-decoder.ts';
+import { decodeQrStock, type Gray8 } from '../../common/qr/qr-decoder.ts';
+import { createNodeFrameDecoder, zxingWasmBytes } from '../cli/camera-decoder.ts';
+import { FIELD_CATEGORIES, fieldSequence, fieldSet, type Expect, type FieldCategory } from './camera-field.ts';
+import { CATEGORIES, frameSet } from './camera-frames.ts';
 import { distribution, type Suite } from './common.ts';
+import { photos } from './qr-photos.ts';
 
 const PER_CATEGORY = Number(process.env.BENCH_CAMERA_FRAMES ?? 12);
+const SEQUENCES = Number(process.env.BENCH_CAMERA_SEQUENCES ?? 3);
+const SEQUENCE_LENGTH = 10;
+const FPS = 30;
+
+/** CPU time of this process, ms: what a decode costs on one core, whatever else the machine runs. */
+export const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** A reader under test: every text it returns for one frame (several when it sees several codes). */
+interface Reader {
+  name: string;
+  read(img: Gray8): Promise<string[]>;
+  /** A new scene (only the stream decoder remembers anything). */
+  reset?(): void;
+}
+
+/** The kiosk's rule applied to every reader alike: one text, or none when several are seen. */
+function verdict(texts: readonly string[]): { text: string | null; isConflict: boolean } {
+  const distinct = [...new Set(texts)];
+  return distinct.length === 1 ? { text: distinct[0] as string, isConflict: false } : { text: null, isConflict: distinct.length > 1 };
+}
+
+type Outcome = 'read' | 'missed' | 'wrong' | 'false-positive' | 'refused' | 'silent';
+
+function score(expect: Expect, texts: readonly string[]): Outcome {
+  const v = verdict(texts);
+  if (expect.kind === 'none') return v.text === null && !v.isConflict ? 'silent' : 'false-positive';
+  if (expect.kind === 'conflict') return v.isConflict ? 'refused' : v.text === null ? 'missed' : 'wrong';
+  return v.text === expect.text ? 'read' : v.text === null ? 'missed' : 'wrong';
+}
+
+async function readers(): Promise<{ peers: Reader[]; ours: FrameDecoder; oursAll: FrameDecoder; oursStream: FrameDecoder }> {
+  const zxing = await loadZxing(zxingWasmBytes());
+  // ZXing-C++ as it comes: tryHarder, tryRotate, tryInvert, tryDownscale (its defaults), QR only, UTF-8.
+  const stock: ZXingReaderOptions = {
+    formats: encodeFormats(['QRCode']),
+    tryHarder: true,
+    tryRotate: true,
+    tryInvert: true,
+    tryDownscale: true,
+    tryDenoise: false,
+    binarizer: BINARIZERS.indexOf('LocalAverage'),
+    isPure: false,
+    downscaleFactor: 3,
+    downscaleThreshold: 500,
+    minLineCount: 2,
+    maxNumberOfSymbols: 255,
+    validateOptionalChecksum: false,
+    returnErrors: false,
+    eanAddOnSymbol: EAN_ADD_ON_SYMBOLS.indexOf('Ignore'),
+    textMode: TEXT_MODES.indexOf('Plain'),
+    characterSet: CHARACTER_SETS.indexOf('UTF8'),
+    tryCode39ExtendedMode: false,
+  };
+  const zbar = await loadZbar();
+  const ours = await createNodeFrameDecoder({ stream: false, now: cpuNow });
+  // Every pass on the one frame: what the stream reaches over a few frames, at the price of time.
+  const oursAll = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
+  const oursStream = await createNodeFrameDecoder({ now: cpuNow });
+  const text = (t: string | null) => (t === null ? [] : [t]);
+  return {
+    ours,
+    oursAll,
+    oursStream,
+    peers: [
+      { name: '@zxing/library', read: async (img) => text(decodeQrStock(img)) },
+      { name: 'zbar-wasm', read: (img) => zbarRead(zbar, img) },
+      { name: 'zxing-wasm', read: async (img) => zxingRead(zxing, img, stock).texts },
+    ],
+  };
+}
 
 interface Tally {
   frames: number;
-  read: number;
-  wrong: number;
-  falsePositives: number;
+  outcomes: Record<Outcome, number>;
+  wallMs: number[];
+  cpuMs: number[];
+}
+
+const tally = (): Tally => ({ frames: 0, outcomes: { read: 0, missed: 0, wrong: 0, 'false-positive': 0, refused: 0, silent: 0 }, wallMs: [], cpuMs: [] });
+
+async function timed(r: Reader, img: Gray8): Promise<{ texts: string[]; wall: number; cpu: number }> {
+  const w0 = performance.now();
+  const c0 = cpuNow();
+  const texts = await r.read(img);
+  return { texts, wall: performance.now() - w0, cpu: cpuNow() - c0 };
+}
+
+function summary(t: Tally) {
+  const o = t.outcomes;
+  const withCode = o.read + o.missed + o.wrong;
+  const wall = distribution(t.wallMs);
+  const cpu = distribution(t.cpuMs);
+  return {
+    frames: t.frames,
+    readPct: withCode ? Math.round((1000 * o.read) / withCode) / 10 : null,
+    read: o.read,
+    wrong: o.wrong,
+    falsePositives: o['false-positive'],
+    refusedTwoCodes: o.refused,
+    wallP50Ms: wall.p50,
+    wallP95Ms: wall.p95,
+    cpuP50Ms: cpu.p50,
+    cpuP95Ms: cpu.p95,
+  };
 }
 
 /**
- * The camera decoder against stock @zxing/library (one hybrid-binarizer pass over the full frame,
- * TRY_HARDER, UTF-8: what a browser reader runs), on the same generated frames in the same run:
- * 640×480 and 1280×720; DCC strings of 300-600 characters (QR versions 13-19), CCCD texts in
- * UTF-8, short tokens; clean, scale, rotation, perspective, blur, sensor noise, low contrast, glare,
- * screen moiré, finger occlusion, dark-mode inverted, and frames without a code. Decode time
- * excludes frame generation.
+ * The camera decoder against each library used as it is, on the same frames in the same run
+ * (issue 15): the field set (scripts/bench/camera-field.ts, per category), the frames of the older
+ * generator (camera-frames.ts), ZXing's black-box photographs, and hand-held sequences for
+ * time-to-read. Every reader is scored by the kiosk's rule (one text, or none when two codes are
+ * seen). Times: wall and CPU (the process's own, i.e. one core, whatever else runs here).
  */
 export const cameraSuite: Suite = {
   name: 'camera',
-  description: `camera decoder vs stock @zxing/library, ${PER_CATEGORY} frames per category at 640x480 and 1280x720`,
+  description: `camera decoder vs @zxing/library, zbar-wasm, zxing-wasm: field set ${PER_CATEGORY}/category, older set, ZXing photos, ${SEQUENCES} sequences/category for time-to-read, 1280x720`,
   async run(log) {
-    const decoder = await createFrameDecoder();
+    const { peers, ours, oursAll, oursStream } = await readers();
+    let lastPass: string | null = null;
+    const one: Reader = {
+      name: 'ours',
+      read: async (img) => {
+        const r = await ours.decode(img);
+        lastPass = r.decoder;
+        return textsOf(r);
+      },
+    };
+    const everyPass: Reader = { name: 'ours, every pass', read: async (img) => textsOf(await oursAll.decode(img)) };
+    const all = [one, everyPass, ...peers];
     const results: Record<string, unknown> = {};
-    for (const [width, height] of [
-      [640, 480],
-      [1280, 720],
-    ] as const) {
-      const tallies = { ours: {} as Record<Category, Tally>, stock: {} as Record<Category, Tally> };
-      const times = { ours: [] as number[], stock: [] as number[] };
-      for (const frame of frameSet(width, height, PER_CATEGORY)) {
-        for (const [who, decode] of [
-          ['ours', (f: typeof frame) => decoder.decode(f.image)],
-          ['stock', (f: typeof frame) => Promise.resolve(decodeQrStock(f.image))],
-        ] as const) {
-          const t0 = performance.now();
-          const text = await decode(frame);
-          times[who].push(performance.now() - t0);
-          const tally = (tallies[who][frame.category] ??= { frames: 0, read: 0, wrong: 0, falsePositives: 0 });
-          tally.frames++;
-          if (frame.text === null) {
-            if (text !== null) tally.falsePositives++;
-          } else if (text === frame.text) tally.read++;
-          else if (text !== null) tally.wrong++;
+
+    // 1. The field set, per category.
+    const field: Record<string, Record<string, Tally>> = {};
+    const decodedBy: Record<string, number> = {};
+    for (const frame of fieldSet(1280, 720, PER_CATEGORY)) {
+      for (const r of all) {
+        const res = await timed(r, frame.image);
+        const t = ((field[r.name] ??= {})[frame.category] ??= tally());
+        const total = ((field[r.name] ??= {}).all ??= tally());
+        for (const x of [t, total]) {
+          x.frames++;
+          x.outcomes[score(frame.expect, res.texts)]++;
+          x.wallMs.push(res.wall);
+          x.cpuMs.push(res.cpu);
         }
       }
-      const summary = (who: 'ours' | 'stock') => {
-        const withCode = CATEGORIES.filter((c) => c !== 'no-code').map((c) => tallies[who][c]);
-        const frames = withCode.reduce((a, t) => a + t.frames, 0);
-        const read = withCode.reduce((a, t) => a + t.read, 0);
-        const d = distribution(times[who]);
-        return {
-          readRatePct: Math.round((1000 * read) / frames) / 10,
-          wrongTexts: Object.values(tallies[who]).reduce((a, t) => a + t.wrong, 0),
-          falsePositives: tallies[who]['no-code'].falsePositives,
-          decodeMedianMs: d.p50,
-          decodeP95Ms: d.p95,
-          perCategoryReadPct: Object.fromEntries(CATEGORIES.map((c) => [c, c === 'no-code' ? null : Math.round((100 * tallies[who][c].read) / tallies[who][c].frames)])),
-        };
-      };
-      const ours = summary('ours');
-      const stock = summary('stock');
-      const key = `${width}x${height}`;
-      results[key] = { ours, stock, pointsOverStock: Math.round((ours.readRatePct - stock.readRatePct) * 10) / 10 };
-      log(
-        `  ${key}: ours ${ours.readRatePct}% read, ${ours.wrongTexts} wrong, ${ours.falsePositives} false positives, p50 ${ours.decodeMedianMs} ms, p95 ${ours.decodeP95Ms} ms | ` +
-          `stock ${stock.readRatePct}% (${stock.wrongTexts} wrong, p95 ${stock.decodeP95Ms} ms)`,
-      );
+      if (lastPass) decodedBy[lastPass] = (decodedBy[lastPass] ?? 0) + 1;
     }
-    return { framesPerCategory: PER_CATEGORY, ...results };
+    results.field = Object.fromEntries(all.map((r) => [r.name, Object.fromEntries(Object.entries(field[r.name] ?? {}).map(([c, t]) => [c, summary(t)]))]));
+    results.fieldReadsByPass = decodedBy;
+    for (const r of all) {
+      const s = summary(field[r.name]?.all ?? tally());
+      log(`  field ${r.name}: ${s.readPct}% read, ${s.wrong} wrong, ${s.falsePositives} false positives, ${s.refusedTwoCodes} two-code frames refused; cpu p50 ${s.cpuP50Ms} p95 ${s.cpuP95Ms} ms, wall p95 ${s.wallP95Ms} ms`);
+    }
+    log(`  field per category, right answers (${all.map((r) => r.name).join(' | ')}):`);
+    for (const c of FIELD_CATEGORIES) log(`    ${c}: ${all.map((r) => right(field[r.name]?.[c])).join(' | ')}`);
+
+    // 2. The older generator's frames (issue 8), for continuity.
+    const older: Record<string, Tally> = {};
+    for (const frame of frameSet(1280, 720, Math.max(1, PER_CATEGORY >> 1))) {
+      for (const r of all) {
+        const res = await timed(r, frame.image);
+        const t = (older[r.name] ??= tally());
+        t.frames++;
+        t.outcomes[score(frame.text === null ? { kind: 'none' } : { kind: 'text', text: frame.text }, res.texts)]++;
+        t.wallMs.push(res.wall);
+        t.cpuMs.push(res.cpu);
+      }
+    }
+    results.older = Object.fromEntries(all.map((r) => [r.name, summary(older[r.name] ?? tally())]));
+    log(`  older set (${CATEGORIES.length} categories): ${all.map((r) => `${r.name} ${summary(older[r.name] ?? tally()).readPct}%`).join(', ')}`);
+
+    // 3. ZXing's black-box photographs.
+    const photo: Record<string, Record<string, Tally>> = {};
+    for (const p of photos()) {
+      for (const r of all) {
+        const res = await timed(r, p.image);
+        for (const key of [p.set, p.isUtf8Set ? 'utf8-sets' : 'japanese']) {
+          const t = ((photo[r.name] ??= {})[key] ??= tally());
+          t.frames++;
+          t.outcomes[score({ kind: 'text', text: p.text }, res.texts)]++;
+          t.wallMs.push(res.wall);
+          t.cpuMs.push(res.cpu);
+        }
+      }
+    }
+    results.photos = Object.fromEntries(all.map((r) => [r.name, Object.fromEntries(Object.entries(photo[r.name] ?? {}).map(([k, t]) => [k, summary(t)]))]));
+    log(`  photos, UTF-8 sets: ${all.map((r) => `${r.name} ${summary(photo[r.name]?.['utf8-sets'] ?? tally()).readPct}% (${summary(photo[r.name]?.['utf8-sets'] ?? tally()).wrong} wrong)`).join(', ')}`);
+
+    // 4. Time-to-read on hand-held sequences: frames and ms (at 30 fps) until the first right read.
+    const stream: Reader = { name: 'ours', read: async (img) => textsOf(await oursStream.decode(img)), reset: () => oursStream.reset() };
+    const ttr: Record<string, { frames: number[]; ms: number[]; perFrameCpu: number[] }> = {};
+    const single = FIELD_CATEGORIES.filter((c): c is FieldCategory => !['multi', 'qr-like', 'empty'].includes(c));
+    for (const category of single) {
+      for (let i = 0; i < SEQUENCES; i++) {
+        const seq = fieldSequence(category, i, SEQUENCE_LENGTH);
+        for (const r of [stream, ...peers]) {
+          r.reset?.();
+          const t = (ttr[r.name] ??= { frames: [], ms: [], perFrameCpu: [] });
+          let elapsed = 0;
+          let frames = Infinity;
+          for (let k = 0; k < seq.length; k++) {
+            const frame = seq[k];
+            if (!frame) break;
+            const res = await timed(r, frame.image);
+            t.perFrameCpu.push(res.cpu);
+            // A decoder slower than the frame period gets the next frame late: camera frames in between are dropped.
+            elapsed += res.cpu;
+            if (score(frame.expect, res.texts) === 'read') {
+              frames = k + 1;
+              break;
+            }
+            elapsed = Math.max(elapsed, (k + 1) * (1000 / FPS));
+          }
+          t.frames.push(frames);
+          t.ms.push(Number.isFinite(frames) ? elapsed : Infinity);
+        }
+      }
+    }
+    results.timeToRead = Object.fromEntries(
+      Object.entries(ttr).map(([name, t]) => {
+        const f = distribution(t.frames);
+        const m = distribution(t.ms);
+        const cpu = distribution(t.perFrameCpu);
+        return [name, { sequences: t.frames.length, neverRead: t.frames.filter((x) => !Number.isFinite(x)).length, framesP50: f.p50, framesP95: f.p95, msP50: m.p50, msP95: m.p95, perFrameCpuP50Ms: cpu.p50, perFrameCpuP95Ms: cpu.p95 }];
+      }),
+    );
+    for (const [name, t] of Object.entries(results.timeToRead as Record<string, { framesP50: number; framesP95: number; msP50: number; msP95: number; neverRead: number; perFrameCpuP95Ms: number }>)) {
+      log(`  time-to-read ${name}: frames p50 ${t.framesP50} p95 ${t.framesP95}, ms p50 ${t.msP50} p95 ${t.msP95}, never read ${t.neverRead}; per frame cpu p95 ${t.perFrameCpuP95Ms} ms`);
+    }
+    return { framesPerCategory: PER_CATEGORY, sequencesPerCategory: SEQUENCES, sequenceLength: SEQUENCE_LENGTH, ...results };
   },
 };
+
+/** What the decoder saw, in the peers' terms: the conflicting texts too. */
+function textsOf(r: FrameRead): string[] {
+  return r.conflict ?? (r.text === null ? [] : [r.text]);
+}
+
+function right(t: Tally | undefined): string {
+  if (!t) return '-';
+  return `${t.outcomes.read + t.outcomes.refused + t.outcomes.silent}/${t.frames}`;
+}

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { KioskError } from '../../common/errors.ts';
-import { createFrameDecoder } from '../../common/qr/frame-decoder.ts';
 import type { Gray8 } from '../../common/qr/qr-decoder.ts';
+import { createNodeFrameDecoder } from './camera-decoder.ts';
 import { fail } from './output.ts';
 
 /** frames.json: the frames to read, in order (base names or objects with a `file`). */
@@ -35,11 +35,14 @@ export function readPgm(bytes: Buffer, name: string): Gray8 {
 }
 
 /**
- * `kiosk decode-frames DIR`: the camera decoder over every PGM frame of DIR (or those listed in
- * DIR/frames.json), one JSON line per frame: {"file","text","ms"}; `ms` excludes reading the file.
- * A frame that cannot be read prints `"error"` instead of stopping the run. Exit 0.
+ * `kiosk decode-frames DIR [--sequence]`: the camera decoder over every PGM frame of DIR (or those
+ * listed in DIR/frames.json), one JSON line per frame: {"file","text","ms"}; `ms` excludes reading
+ * the file. Without --sequence each frame is read alone (every pass within the per-frame budget,
+ * from the first); with it the frames are one stream, as the camera delivers them. A frame with two
+ * different codes prints text null and `"conflict"` (the texts seen); a frame that cannot be read
+ * prints `"error"` instead of stopping the run. Exit 0.
  */
-export async function decodeFramesCommand(dir: string): Promise<void> {
+export async function decodeFramesCommand(dir: string, o: { isSequence?: boolean } = {}): Promise<void> {
   try {
     if (!existsSync(dir)) throw new KioskError('bad-request', `${dir}: no such directory`);
     let files: string[];
@@ -52,7 +55,7 @@ export async function decodeFramesCommand(dir: string): Promise<void> {
     } else {
       files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.pgm')).sort();
     }
-    const decoder = await createFrameDecoder();
+    const decoder = await createNodeFrameDecoder({ stream: o.isSequence === true });
     for (const file of files) {
       const name = basename(file);
       let frame: Gray8;
@@ -62,10 +65,9 @@ export async function decodeFramesCommand(dir: string): Promise<void> {
         process.stdout.write(`${JSON.stringify({ file: name, text: null, ms: 0, error: err instanceof Error ? err.message : String(err) })}\n`);
         continue;
       }
-      const t0 = performance.now();
-      const text = await decoder.decode(frame);
-      const ms = Math.round((performance.now() - t0) * 100) / 100;
-      process.stdout.write(`${JSON.stringify({ file: name, text, ms })}\n`);
+      const read = await decoder.decode(frame);
+      const ms = Math.round(read.ms * 100) / 100;
+      process.stdout.write(`${JSON.stringify({ file: name, text: read.text, ms, ...(read.conflict ? { conflict: read.conflict } : {}) })}\n`);
     }
   } catch (err) {
     fail(err);

@@ -126,9 +126,10 @@ program
 program
   .command('decode-frames <dir>')
   .description('run the camera decoder over the PGM frames of DIR (or DIR/frames.json): one JSON line per frame {"file","text","ms"}')
-  .action(async (dir: string) => {
+  .option('--sequence', 'the frames, in name (or list) order, are one camera stream: the decoder spreads its passes over them')
+  .action(async (dir: string, opts: { sequence?: boolean }) => {
     const { decodeFramesCommand } = await import('./decode-frames.ts');
-    await decodeFramesCommand(dir);
+    await decodeFramesCommand(dir, { isSequence: opts.sequence === true });
   });
 
 program

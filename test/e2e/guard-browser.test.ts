@@ -47,11 +47,15 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
   }
 
   /** A kiosk with the camera on, Chromium's fake capture device playing `camera`, the guard screen showing its preview. */
-  async function cameraGuard(camera: { path: string }, size: { width: number; height: number; fps: number }, initScript?: string) {
-    const started = await startBrowserKiosk({ camera: { enabled: true, ...size } });
+  async function cameraGuard(
+    camera: { path: string },
+    size: { width: number; height: number; fps: number },
+    extra: { config?: Record<string, unknown>; requests?: string[]; initScript?: string } = {},
+  ) {
+    const started = await startBrowserKiosk({ camera: { enabled: true, ...size }, ...extra.config });
     kiosk = started.kiosk;
     browser = await launchChromium({ fakeCamera: camera.path });
-    const page = await openGuard(browser, started.url, initScript === undefined ? {} : { initScript });
+    const page = await openGuard(browser, started.url, { ...(extra.requests ? { requests: extra.requests } : {}), ...(extra.initScript === undefined ? {} : { initScript: extra.initScript }) });
     await page.waitForSelector('#app[data-camera="on"]');
     return { started, kiosk: started.kiosk, page };
   }
@@ -138,6 +142,29 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(camera.text).toContain('||');
   });
 
+  it('loads its decoders from its own files: no request leaves its origin', async () => {
+    const requests: string[] = [];
+    const { started, kiosk: k } = await cameraGuard(fakeCameraFile('clean', 2, 10, 5), { width: 640, height: 480, fps: 5 }, { requests });
+    await k.waitFor((e) => e.type === 'verdict' && e.scanner === 'camera', 30_000);
+    const origin = new URL(started.url).origin;
+    // ZXing-C++'s WebAssembly came from the kiosk (its library default is a CDN), and nothing else went anywhere.
+    expect(requests).toContain(`${origin}/camera/zxing_reader.wasm`);
+    expect(requests.filter((u) => !u.startsWith(`${origin}/`) && !/^(data|blob):/.test(u))).toEqual([]);
+  }, 60_000);
+
+  it('reads from a camera at one frame a second, and the technician screen names the decoder and its time', async () => {
+    // One frame a second is the slowest Chromium's fake capture device plays (below that it sends nothing).
+    const { kiosk: k, page } = await cameraGuard(fakeCameraFile('clean', 3, 2, 1), { width: 640, height: 480, fps: 5 }, { config: { ui: { technicianPinHash: hashPin('246810') } } });
+    await k.waitFor((e) => e.type === 'verdict' && e.scanner === 'camera', 60_000);
+    await page.waitForSelector('#app[data-screen="idle"]', { timeout: 20_000 });
+    await page.keyboard.press('Control+Alt+KeyT');
+    for (const d of '246810') await page.click(`#tech-pin button[data-key="${d}"]`);
+    await page.click('#tech-unlock');
+    await page.waitForSelector('#tech-panel:not([hidden])');
+    expect(await page.textContent('#tech-facts')).toMatch(/Camera: mã gần nhất(zxing|zbar)[a-z -]*, [\d.]+ ms/);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('says so when the camera is unplugged, keeps taking scanner input, and takes the camera back when it returns', async () => {
     const { started, page } = await cameraGuard(fakeCameraFile('no-code', 1, 5, 5), { width: 640, height: 480, fps: 5 });
     // What Chromium does when the USB camera goes away: the track ends.
@@ -177,7 +204,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
         postMessage(...args) { t.posted++; t.inFlight++; t.maxInFlight = Math.max(t.maxInFlight, t.inFlight); return super.postMessage(...args); }
       };
     }`;
-    const { started, page } = await cameraGuard(fakeCameraFile('no-code', 0, 30, 60, 1280, 720), { width: 1280, height: 720, fps: 60 }, countWorkerTraffic);
+    const { started, page } = await cameraGuard(fakeCameraFile('no-code', 0, 30, 60, 1280, 720), { width: 1280, height: 720, fps: 60 }, { initScript: countWorkerTraffic });
     type Traffic = { posted: number; answered: number; maxInFlight: number };
     const traffic = () => page.evaluate(() => (globalThis as unknown as { __workerTraffic: Traffic }).__workerTraffic);
     const stats = () => page.evaluate(() => (globalThis as unknown as { __kioskCamera: () => { offered: number; dropped: number } }).__kioskCamera());

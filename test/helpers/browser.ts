@@ -36,9 +36,11 @@ export async function startBrowserKiosk(config: Record<string, unknown>, dir = m
   return { kiosk, url: ui.url, configPath, scan: (text) => kiosk.proc.stdin!.write(`${text}\n`) };
 }
 
-export async function openGuard(browser: Browser, url: string, options: { initScript?: string } = {}): Promise<Page> {
+/** `requests` collects the URL of every request the page and its workers make; `initScript` runs before the page's own. */
+export async function openGuard(browser: Browser, url: string, o: { requests?: string[]; initScript?: string } = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  if (options.initScript) await page.addInitScript({ content: options.initScript });
+  if (o.initScript) await page.addInitScript({ content: o.initScript });
+  if (o.requests) page.on('request', (r) => o.requests?.push(r.url()));
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('dialog', (d) => {
