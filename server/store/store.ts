@@ -15,6 +15,7 @@ import type {
   VenueKind,
 } from '../../common/wire.ts';
 import type { VenueReport } from '../services/report.ts';
+import type { DeploymentStore } from './deployment.ts';
 
 /**
  * The one interface the reference server's routes and services use. Two engines implement it:
@@ -34,6 +35,7 @@ export interface ServerStore {
   /** The HMAC key of the risk list; every device receives it at enrollment. */
   readonly riskKey: Buffer;
   readonly trustList: TrustListStore;
+  readonly deployment: DeploymentStore;
 
   close(): Promise<void>;
 
