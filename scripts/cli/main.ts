@@ -180,10 +180,34 @@ venue
   .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
   .option('--url <url>', 'the server URL kiosks will use: adds "enrollmentQr" (KIOSK-ENROLL:…) to the output')
   .option('--qr <file.png>', 'with --url: also write the enrollment QR as a PNG to print')
+  .option('--commune <code>', 'the commune (xã/phường/thị trấn) by its code in the 2021 register; district and province follow')
+  .option('--district <code>', 'with --commune: the district it must belong to (a check)')
+  .option('--province <code>', 'with --commune: the province it must belong to (a check)')
   .option('--json', 'print {"venueId","enrollmentCode","expiresAt"}')
-  .action(async (o: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
+  .action(async (o: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string; commune?: string; district?: string; province?: string }) => {
     const { venueAdd } = await import('./server.ts');
     await venueAdd(o);
+  });
+venue
+  .command('place')
+  .description('give an existing venue its commune (venues without one are reported as "chưa có địa bàn")')
+  .requiredOption('--venue <id>', 'venue id')
+  .requiredOption('--commune <code>', 'commune code in the 2021 register')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print JSON')
+  .action(async (o: { venue: string; commune: string; db?: string; json?: boolean }) => {
+    const { venuePlace } = await import('./server.ts');
+    await venuePlace(o);
+  });
+venue
+  .command('list')
+  .description('venues with their commune, district and province ("chưa có địa bàn" when none)')
+  .option('--db <file|url>', DB_HELP)
+  .option('--province <code>', 'only this province')
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; province?: string; json?: boolean }) => {
+    const { venueList } = await import('./server.ts');
+    await venueList(o);
   });
 venue
   .command('code')
@@ -215,15 +239,36 @@ server
 
 server
   .command('report')
-  .description("a venue's monthly (or daily) entry/exit report, Vietnam days")
+  .argument('[kind]', '"deployment": the monthly deployment report of a province (--province, --month); without it: one venue\'s report (--venue)')
+  .description("a venue's monthly (or daily) entry/exit report, Vietnam days; or `report deployment`, a province's monthly deployment report")
   .option('--db <file|url>', DB_HELP)
-  .requiredOption('--venue <id>', 'venue id')
+  .option('--venue <id>', 'venue id (venue report)')
   .option('--month <YYYY-MM>', 'monthly report with a daily breakdown')
-  .option('--date <YYYY-MM-DD>', 'daily report')
+  .option('--date <YYYY-MM-DD>', 'daily report (venue report)')
+  .option('--province <code>', 'deployment: province code (e.g. 46, Thừa Thiên Huế)')
+  .option('--district <code>', 'deployment: only this district')
   .option('--json', 'print the report as JSON')
-  .action(async (o: { db?: string; venue: string; month?: string; date?: string; json?: boolean }) => {
+  .option('--csv', 'deployment: one row per commune, UTF-8 with BOM, Vietnamese headers')
+  .action(async (kind: string | undefined, o: { db?: string; venue?: string; month?: string; date?: string; province?: string; district?: string; json?: boolean; csv?: boolean }) => {
+    if (kind === 'deployment') {
+      const { deploymentReportCommand } = await import('./server.ts');
+      await deploymentReportCommand(o);
+      return;
+    }
     const { report } = await import('./server.ts');
-    await report(o);
+    await report({ ...o, ...(kind === undefined ? {} : { kind }) });
+  });
+
+server
+  .command('fleet')
+  .description('kiosks with their last heartbeat and upload, the silent ones first')
+  .option('--db <file|url>', DB_HELP)
+  .option('--province <code>', 'only this province')
+  .option('--silent-hours <h>', 'silent after this many hours without a heartbeat or upload', '24')
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; province?: string; silentHours: string; json?: boolean }) => {
+    const { fleetCommand } = await import('./server.ts');
+    await fleetCommand(o);
   });
 
 server
