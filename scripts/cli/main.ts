@@ -283,6 +283,50 @@ server
     await seed(o);
   });
 
+const token = server.command('token').description('role tokens for the API: health, ict, venue, operator');
+token
+  .command('add')
+  .description('make a role token: printed once, only its SHA-256 is stored')
+  .requiredOption('--role <role>', 'health (trace, exposure, entries), ict (deployment, fleet), venue (its own venue), operator (venues, devices, trust list)')
+  .option('--venue <id>', 'for role venue: the one venue it may see')
+  .option('--label <text>', 'who holds it (shown by token list)')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"id","role","venueId","createdAt","token"}')
+  .action(async (o: { role: string; venue?: string; label?: string; db?: string; json?: boolean }) => {
+    const { tokenAdd } = await import('./tokens.ts');
+    await tokenAdd(o);
+  });
+token
+  .command('list')
+  .description('list role tokens (ids, roles, venues, revocation; never the tokens)')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; json?: boolean }) => {
+    const { tokenList } = await import('./tokens.ts');
+    await tokenList(o);
+  });
+token
+  .command('revoke <id>')
+  .description('revoke a token: from now on it answers 401')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"id","revokedAt"}')
+  .action(async (id: string, o: { db?: string; json?: boolean }) => {
+    const { tokenRevoke } = await import('./tokens.ts');
+    await tokenRevoke({ ...o, id });
+  });
+
+server
+  .command('audit')
+  .description('the append-only audit of traces, exposure queries and exports')
+  .option('--db <file|url>', DB_HELP)
+  .addOption(new Option('--after <seq>', 'records after this one').argParser(int('--after', 0)))
+  .addOption(new Option('--limit <n>', 'at most this many records').argParser(int('--limit', 1, 100_000)))
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; json?: boolean; after?: number; limit?: number }) => {
+    const { auditList } = await import('./tokens.ts');
+    await auditList(o);
+  });
+
 const trust = server.command('trust').description('the EU DCC trust list kiosks sync');
 trust
   .command('import <file>')

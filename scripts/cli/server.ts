@@ -27,7 +27,7 @@ export function dbOf(o: { db?: string }): string {
 }
 
 /** Opens the store, runs `work`, closes it; any failure is printed for a technician with its exit code. */
-async function withStore<T>(db: string, work: (store: ServerStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(db: string, work: (store: ServerStore) => Promise<T>): Promise<T> {
   let store: ServerStore | undefined;
   try {
     store = await openStore(db);

@@ -5,6 +5,7 @@ import { SERVER_TIME_HEADERS, serverTimeSigningString, SIGNATURE_HEADERS } from 
 import { adminRoutes } from './admin-routes.ts';
 import { SignatureVerifier } from './auth.ts';
 import { kioskRoutes } from './kiosk-routes.ts';
+import { checkAllowed, principalOf } from '../services/tokens.ts';
 import type { RouteContext, ServerOptions } from './context.ts';
 import { bearerToken, bodyOf, sameSecret, sendError } from './plumbing.ts';
 
@@ -54,9 +55,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       reply.header(SERVER_TIME_HEADERS.signature, sign(null, Buffer.from(serverTimeSigningString(time, nonce)), store.serverKey).toString('base64url'));
     },
     async admin(req) {
-      const token = options.adminToken;
-      if (!token) throw new KioskError('not-found', 'admin endpoints are disabled (start the server with --admin-token)');
-      if (!sameSecret(bearerToken(req), token)) throw new KioskError('unauthorized', 'admin token required');
+      await context.authorize(req, 'venues.manage');
+    },
+    async authorize(req, action, venueId) {
+      const principal = await principalOf(store.tracing, bearerToken(req), options.adminToken, sameSecret);
+      checkAllowed(principal, action, venueId);
+      return principal;
     },
   };
 

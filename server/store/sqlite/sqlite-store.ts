@@ -56,6 +56,8 @@ import { serverMigration0040 } from './migrations/0040-passages.ts';
 import { serverMigration0050 } from './migrations/0050-trust-list.ts';
 import { serverMigration0060 } from './migrations/0060-decommission.ts';
 import { serverMigration0070 } from './migrations/0070-national.ts';
+import { serverMigration0080 } from './migrations/0080-tracing.ts';
+import { SqliteTracing } from './tracing.ts';
 import { serverMigration0090 } from './migrations/0090-deployment.ts';
 import { SqliteDeployment } from './deployment.ts';
 import { SqliteTrustList } from './trust-list.ts';
@@ -68,6 +70,7 @@ export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0050,
   serverMigration0060,
   serverMigration0070,
+  serverMigration0080,
   serverMigration0090,
 ];
 
@@ -86,6 +89,7 @@ export class SqliteStore implements ServerStore {
   readonly serverKey: KeyObject;
   readonly riskKey: Buffer;
   readonly trustList: SqliteTrustList;
+  readonly tracing: SqliteTracing;
   readonly deployment: SqliteDeployment;
   private readonly nonceDb: Database.Database;
   private readonly now: () => number;
@@ -120,6 +124,7 @@ export class SqliteStore implements ServerStore {
     this.serverKey = createPrivateKey(this.loadOrCreateMeta('server_key', () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()));
     this.riskKey = Buffer.from(this.loadOrCreateMeta('risk_key', () => randomBytes(32).toString('base64url')), 'base64url');
     this.trustList = new SqliteTrustList(this.db, this.serverKey);
+    this.tracing = new SqliteTracing(this.db, this.now);
     this.deployment = new SqliteDeployment(this.db);
   }
 
