@@ -223,6 +223,8 @@ export const configSchema = z.strictObject({
       publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
       /** How often the offline risk list is synced. */
       riskSyncIntervalMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
+      /** How often the kiosk sends its signed heartbeat (fleet health); one is also sent on start. */
+      heartbeatIntervalMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
     })
     .optional(),
   store: z.strictObject({

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { KioskError } from '../../common/errors.ts';
 import { trustImportSchema, venueCreateSchema } from '../../common/wire.ts';
+import { adminUnits } from '../services/admin-units.ts';
 import type { RouteContext } from './context.ts';
 
 /** The operator's endpoints and the listings other roles share; each checks its action in roles.ts. */
@@ -14,7 +15,11 @@ export function adminRoutes(app: FastifyInstance, { store, now, bodyOf, authoriz
   app.post('/v1/venues', async (req, reply) => {
     await authorize(req, 'venues.manage');
     const body = bodyOf(req, venueCreateSchema);
-    return reply.code(201).send(await store.createVenue(body.name, body.kind));
+    // Checked before the venue is made: a refused commune leaves nothing behind.
+    const location = body.commune === undefined ? undefined : adminUnits().locate({ commune: body.commune });
+    const created = await store.createVenue(body.name, body.kind);
+    if (location) await store.deployment.setVenueLocation(created.venueId, location);
+    return reply.code(201).send({ ...created, ...(location ? { location } : {}) });
   });
 
   app.get('/v1/entries', async (req) => {

@@ -5,6 +5,8 @@ import { SERVER_TIME_HEADERS, serverTimeSigningString, SIGNATURE_HEADERS } from 
 import { adminRoutes } from './admin-routes.ts';
 import { SignatureVerifier } from './auth.ts';
 import { kioskRoutes } from './kiosk-routes.ts';
+import { fleetRoutes } from './fleet-routes.ts';
+import { reportRoutes } from './report-routes.ts';
 import { checkAllowed, principalOf } from '../services/tokens.ts';
 import type { RouteContext, ServerOptions } from './context.ts';
 import { bearerToken, bodyOf, sameSecret, sendError } from './plumbing.ts';
@@ -66,5 +68,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   kioskRoutes(app, context);
   adminRoutes(app, context);
+  reportRoutes(app, context);
+  fleetRoutes(app, context);
   return app;
 }
