@@ -272,7 +272,6 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
   }
   riskSync?.start();
   trustSync?.start();
-  heartbeat?.start();
   emitTrustList();
   emit({
     type: 'ready',
@@ -281,6 +280,8 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     scanner: drivers.scanner.id,
     gate: drivers.gate.id,
   });
+  // After "ready": the first beat already reports the devices as started.
+  heartbeat?.start();
 
   let stopped: Promise<void> | undefined;
   return {
