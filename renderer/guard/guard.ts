@@ -289,7 +289,9 @@ function installTechnician(api: KioskApi, root: HTMLElement, locale: () => Local
         return [dt, dd];
       }),
     );
-    el('tech-events-body').replaceChildren(...reply.recent.slice().reverse().map((e) => eventRow(e, l)));
+    // Bookkeeping events (stored, uploaded) stay in the raw view; the table is what a technician reads.
+    const readable = reply.recent.filter((e) => e.type !== 'stored' && e.type !== 'uploaded');
+    el('tech-events-body').replaceChildren(...readable.slice().reverse().map((e) => eventRow(e, l)));
     el('tech-log').replaceChildren(
       ...reply.recent
         .slice()
