@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sign } from 'node:crypto';
 import { KioskError } from '../../common/errors.ts';
 import { SERVER_TIME_HEADERS, serverTimeSigningString, SIGNATURE_HEADERS } from '../../common/wire.ts';
@@ -6,6 +6,8 @@ import { adminRoutes } from './admin-routes.ts';
 import { SignatureVerifier } from './auth.ts';
 import { kioskRoutes } from './kiosk-routes.ts';
 import { fleetRoutes } from './fleet-routes.ts';
+import { consoleRoutes } from './console-routes.ts';
+import { checkSameSite, ConsoleSessions, cookieValue, SESSION_COOKIE } from '../services/console-session.ts';
 import { reportRoutes } from './report-routes.ts';
 import { checkAllowed, principalOf } from '../services/tokens.ts';
 import type { RouteContext, ServerOptions } from './context.ts';
@@ -42,6 +44,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler((err: unknown, _req, reply) => sendError(reply, err));
   app.setNotFoundHandler((_req, reply) => sendError(reply, new KioskError('not-found', 'no such endpoint')));
 
+  const sessions = new ConsoleSessions({ serverKey: store.serverKey, store: store.tracing, now, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.consoleSessionMs ? { sessionMs: options.consoleSessionMs } : {}) });
+  // A bearer token, else the web console's session cookie (same-site requests only).
+  const principalOfRequest = async (req: FastifyRequest) => {
+    const bearer = bearerToken(req);
+    const session = bearer === '' ? cookieValue(req.headers.cookie, SESSION_COOKIE) : undefined;
+    if (session === undefined) return principalOf(store.tracing, bearer, options.adminToken, sameSecret);
+    checkSameSite(req.headers, true);
+    return sessions.principal(session);
+  };
+
   const context: RouteContext = {
     store,
     now,
@@ -60,7 +72,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       await context.authorize(req, 'venues.manage');
     },
     async authorize(req, action, venueId) {
-      const principal = await principalOf(store.tracing, bearerToken(req), options.adminToken, sameSecret);
+      const principal = await principalOfRequest(req);
       checkAllowed(principal, action, venueId);
       return principal;
     },
@@ -70,5 +82,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   adminRoutes(app, context);
   reportRoutes(app, context);
   fleetRoutes(app, context);
+  consoleRoutes(app, context, sessions);
   return app;
 }

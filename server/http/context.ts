@@ -23,6 +23,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   now?: () => number;
   logger?: boolean;
+  /** How long a web console session lasts (default 8 h). */
+  consoleSessionMs?: number;
 }
 
 export const DEFAULT_ENROLL_LIMITS = {

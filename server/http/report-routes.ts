@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { KioskError } from '../../common/errors.ts';
+import { adminUnits } from '../services/admin-units.ts';
 import { deploymentCsv, deploymentReport } from '../services/deployment.ts';
 import type { RouteContext } from './context.ts';
 
 /** The ICT department's monthly deployment report (issue 14), as JSON or as the CSV officials paste. */
 export function reportRoutes(app: FastifyInstance, { store, now, authorize }: RouteContext): void {
+  // The public register of 1 July 2021: provinces, or one province's districts. No personal data, no role.
+  app.get('/v1/admin-units', async (req) => {
+    const { province } = req.query as { province?: unknown };
+    const units = adminUnits();
+    if (province === undefined) return { units: [...units.provinces.values()].map((p) => ({ code: p.code, name: p.name })) };
+    if (typeof province !== 'string') throw new KioskError('bad-request', 'province: give it once', { details: { field: 'province' } });
+    return { units: units.districtsOf(units.province(province).code).map((d) => ({ code: d.code, name: d.name })) };
+  });
+
   app.get('/v1/reports/deployment', async (req, reply) => {
     await authorize(req, 'deployment.report');
     const q = req.query as Record<string, string | string[] | undefined>;
