@@ -5,6 +5,7 @@ import { SERVER_TIME_HEADERS, serverTimeSigningString, SIGNATURE_HEADERS } from 
 import { adminRoutes } from './admin-routes.ts';
 import { SignatureVerifier } from './auth.ts';
 import { kioskRoutes } from './kiosk-routes.ts';
+import { traceRoutes } from './trace-routes.ts';
 import { checkAllowed, principalOf } from '../services/tokens.ts';
 import type { RouteContext, ServerOptions } from './context.ts';
 import { bearerToken, bodyOf, sameSecret, sendError } from './plumbing.ts';
@@ -66,5 +67,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   kioskRoutes(app, context);
   adminRoutes(app, context);
+  traceRoutes(app, context);
   return app;
 }
