@@ -300,6 +300,23 @@ server
     await traceCommand(o);
   });
 
+server
+  .command('exposure')
+  .description('outbreak venues: where the cases went, ranked by people exposed, with first and last case visit')
+  .option('--db <file|url>', DB_HELP)
+  .requiredOption('--cases <file>', 'one case per line as TYPE:ID (# comments and blank lines skipped; up to 100,000)')
+  .requiredOption('--from <iso>', 'window start')
+  .requiredOption('--to <iso>', 'window end')
+  .option('--margin-min <m>', 'widen each case visit by this many minutes (default 30)')
+  .option('--dwell <kind=min,...>', 'stay assumed without an exit scan, per venue kind')
+  .addOption(new Option('--retention-days <d>', 'the longest window allowed').argParser(int('--retention-days', 1, 3650)).default(21))
+  .option('--json', 'one JSON object with venues')
+  .option('--csv', 'one row per venue, UTF-8 with BOM, Vietnamese headers')
+  .action(async (o: { db?: string; cases: string; from: string; to: string; marginMin?: string; dwell?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
+    const { exposureCommand } = await import('./tracing.ts');
+    await exposureCommand(o);
+  });
+
 const trust = server.command('trust').description('the EU DCC trust list kiosks sync');
 trust
   .command('import <file>')

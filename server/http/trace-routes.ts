@@ -1,14 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { KioskError } from '../../common/errors.ts';
 import { subjectKeyText } from '../../common/subject-id.ts';
 import { audit, auditHash, auditKeyOf } from '../services/audit.ts';
 import type { Principal } from '../services/tokens.ts';
 import { traceCsv } from '../services/trace-csv.ts';
-import { DEFAULT_RETENTION_DAYS, parseTraceParams, traceCase } from '../services/tracing.ts';
+import { exposure, exposureCsv, MAX_CASES, parseCases } from '../services/exposure.ts';
+import { DEFAULT_MARGIN_MIN, DEFAULT_RETENTION_DAYS, MAX_MARGIN_MIN, parseTraceParams, parseWindow, traceCase } from '../services/tracing.ts';
 import { DEFAULT_TRACE_LIMIT, type RouteContext } from './context.ts';
 import { RateLimitedError } from './plumbing.ts';
 
 /** The health department's endpoints: trace and exposure, rate-limited per token and audited. */
-export function traceRoutes(app: FastifyInstance, { store, now, options, authorize }: RouteContext): void {
+const exposureRequestSchema = z.strictObject({
+  /** One `TYPE:ID` per case; checked one by one so an error can name the index. */
+  cases: z.array(z.string().max(10_000)).min(1).max(MAX_CASES),
+  from: z.string().max(40),
+  to: z.string().max(40),
+  marginMin: z.number().int().min(0).max(MAX_MARGIN_MIN).optional(),
+});
+
+export function traceRoutes(app: FastifyInstance, { store, now, options, authorize, bodyOf }: RouteContext): void {
   const limit = options.traceLimit ?? DEFAULT_TRACE_LIMIT;
   const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
   const auditKey = auditKeyOf(store.serverKey);
@@ -39,5 +50,30 @@ export function traceRoutes(app: FastifyInstance, { store, now, options, authori
       detail: { depth: query.depth, marginMin: result.marginMin, by: query.keys.kind },
     });
     return send(reply, q.format, result, () => traceCsv(result));
+  });
+
+  app.post('/v1/exposure', async (req, reply) => {
+    const principal = await allow(req, 'exposure');
+    const body = bodyOf(req, exposureRequestSchema);
+    const cases = parseCases(body.cases, (i) => `cases.${i}`);
+    const { fromMs, toMs } = parseWindow(body.from, body.to, retentionDays);
+    const result = await exposure(store, cases, { fromMs, toMs, marginMs: (body.marginMin ?? DEFAULT_MARGIN_MIN) * 60_000 });
+    await audit(store.tracing, principal, 'exposure', now(), {
+      subjectHash: auditHash(auditKey, cases.map(subjectKeyText)),
+      fromMs,
+      toMs,
+      resultCount: result.venues.length,
+      detail: { cases: cases.length, marginMin: result.marginMin },
+    });
+    const q = req.query as Record<string, unknown>;
+    return send(reply, q.format, result, () => exposureCsv(result));
+  });
+
+  app.get('/v1/audit', async (req) => {
+    await authorize(req, 'audit.read');
+    const q = req.query as Record<string, unknown>;
+    const after = q.after === undefined ? 0 : Number(q.after);
+    if (!Number.isSafeInteger(after) || after < 0) throw new KioskError('bad-request', 'after: a record number (0 or more)');
+    return { records: await store.tracing.listAudit({ afterSeq: after, limit: 1000 }) };
   });
 }
