@@ -33,6 +33,12 @@ export const subjectSchema = z.strictObject({
 });
 export type Subject = z.infer<typeof subjectSchema>;
 
+/** A second identifier of the same person (see `altSubject` on entries). */
+export const altSubjectSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('cmnd'), id: z.string().regex(/^(\d{9}|\d{12})$/, 'a cmnd number is 9 digits (or 12)') }),
+  z.strictObject({ type: z.literal('qid'), id: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'a qid is 6-64 letters, digits, - or _') }),
+]);
+
 /** Error envelope of every non-2xx answer. */
 export const wireErrorSchema = z.object({
   error: z.object({
@@ -186,6 +192,18 @@ export const wireEntrySchema = z.strictObject({
   correctedAt: z.number().int().nullable().default(null),
   /** The subject encrypted to the health authority's key (then `subject` is null); see docs/api.md. */
   sealedSubject: z.string().max(512).nullable().default(null),
+  /**
+   * Optional (added in 2026): the same person's second identifier read from the same QR: the old
+   * 9-digit CMND number a CCCD's QR carries, or the QID of an unmasked PC-COVID QR. Only a `cmnd`
+   * or `qid`, shaped as such; absent or null when the QR has none, and null when the subject is sealed.
+   */
+  altSubject: altSubjectSchema.nullable().optional(),
+  /**
+   * Optional (added in 2026), with a sealed subject: keyed blind indexes of the subject and then of
+   * its second identifier, each the first 16 bytes of HMAC-SHA-256(day key, "type:id"), base64url,
+   * under the authority's key for the entry's Vietnam day (docs/tracing.md).
+   */
+  blindIndex: z.array(z.string().regex(/^[A-Za-z0-9_-]{22}$/)).min(1).max(2).nullable().optional(),
 });
 export type WireEntry = z.output<typeof wireEntrySchema>;
 

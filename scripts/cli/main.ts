@@ -327,6 +327,41 @@ server
     await auditList(o);
   });
 
+server
+  .command('trace')
+  .description('contacts of a case: its visits in the window and everyone whose presence overlapped one (F1; F2 with --depth 2)')
+  .option('--db <file|url>', DB_HELP)
+  .requiredOption('--subject <type:id>', 'the case, e.g. cccd:079303001234 (also cmnd, qid, passport, bhyt)')
+  .requiredOption('--from <iso>', 'window start (2021-09-01 is that day 00:00 in Vietnam)')
+  .requiredOption('--to <iso>', 'window end')
+  .option('--margin-min <m>', 'widen each visit by this many minutes (default 30)')
+  .option('--depth <1|2>', '2: contacts of contacts too (F2)')
+  .option('--dwell <kind=min,...>', 'stay assumed without an exit scan, per venue kind (defaults in docs/tracing.md)')
+  .addOption(new Option('--retention-days <d>', 'the longest window allowed').argParser(int('--retention-days', 1, 3650)).default(21))
+  .option('--json', 'one JSON object with visits and contacts')
+  .option('--csv', 'one row per contact, UTF-8 with BOM, Vietnamese headers')
+  .action(async (o: { db?: string; subject: string; from: string; to: string; marginMin?: string; depth?: string; dwell?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
+    const { traceCommand } = await import('./tracing.ts');
+    await traceCommand(o);
+  });
+
+server
+  .command('exposure')
+  .description('outbreak venues: where the cases went, ranked by people exposed, with first and last case visit')
+  .option('--db <file|url>', DB_HELP)
+  .requiredOption('--cases <file>', 'one case per line as TYPE:ID (# comments and blank lines skipped; up to 100,000)')
+  .requiredOption('--from <iso>', 'window start')
+  .requiredOption('--to <iso>', 'window end')
+  .option('--margin-min <m>', 'widen each case visit by this many minutes (default 30)')
+  .option('--dwell <kind=min,...>', 'stay assumed without an exit scan, per venue kind')
+  .addOption(new Option('--retention-days <d>', 'the longest window allowed').argParser(int('--retention-days', 1, 3650)).default(21))
+  .option('--json', 'one JSON object with venues')
+  .option('--csv', 'one row per venue, UTF-8 with BOM, Vietnamese headers')
+  .action(async (o: { db?: string; cases: string; from: string; to: string; marginMin?: string; dwell?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
+    const { exposureCommand } = await import('./tracing.ts');
+    await exposureCommand(o);
+  });
+
 const trust = server.command('trust').description('the EU DCC trust list kiosks sync');
 trust
   .command('import <file>')

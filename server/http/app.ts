@@ -5,6 +5,7 @@ import { SERVER_TIME_HEADERS, serverTimeSigningString, SIGNATURE_HEADERS } from 
 import { adminRoutes } from './admin-routes.ts';
 import { SignatureVerifier } from './auth.ts';
 import { kioskRoutes } from './kiosk-routes.ts';
+import { traceRoutes } from './trace-routes.ts';
 import { fleetRoutes } from './fleet-routes.ts';
 import { consoleRoutes } from './console-routes.ts';
 import { checkSameSite, ConsoleSessions, cookieValue, SESSION_COOKIE } from '../services/console-session.ts';
@@ -80,6 +81,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   kioskRoutes(app, context);
   adminRoutes(app, context);
+  traceRoutes(app, context);
   reportRoutes(app, context);
   fleetRoutes(app, context);
   consoleRoutes(app, context, sessions);

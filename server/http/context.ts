@@ -19,6 +19,10 @@ export interface ServerOptions {
   inflatedLimitBytes?: number;
   /** Enrollment attempts per source address (default 30 a minute) and per code (default 10 in 15 minutes). */
   enrollLimits?: { perAddress?: RateLimit; perCode?: RateLimit };
+  /** Trace and exposure requests per token (default 30 a minute): a stolen token cannot dump the database fast. */
+  traceLimit?: RateLimit;
+  /** Entries are kept this many days (default 21): a trace window may not be longer. */
+  retentionDays?: number;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy only). */
   trustProxy?: boolean;
   now?: () => number;
@@ -26,6 +30,8 @@ export interface ServerOptions {
   /** How long a web console session lasts (default 8 h). */
   consoleSessionMs?: number;
 }
+
+export const DEFAULT_TRACE_LIMIT: RateLimit = { limit: 30, windowMs: 60_000 };
 
 export const DEFAULT_ENROLL_LIMITS = {
   perAddress: { limit: 30, windowMs: 60_000 },

@@ -1,3 +1,5 @@
+import type { Direction } from '../../common/verdict.ts';
+import type { Subject } from '../../common/wire.ts';
 import type { Role } from '../http/roles.ts';
 
 /**
@@ -21,6 +23,47 @@ export interface TracingStore {
   appendAudit(record: NewAuditRecord): Promise<AuditRecord>;
   /** Records in order, oldest first, after `afterSeq`. */
   listAudit(query?: { afterSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+
+  // --- one person, several identifiers -------------------------------------------------------
+  /** Records that identifiers belong to one person; a later link of an identifier replaces its earlier one. */
+  linkIdentities(links: readonly IdentityLink[]): Promise<number>;
+  /**
+   * The given identifiers and every identifier known to belong to the same people: through person
+   * links, and through pairs read together from one QR (an entry's subject and its altSubject).
+   */
+  identitiesOf(subjects: readonly Subject[]): Promise<Subject[]>;
+  /** The person id of each identifier that has one, keyed by subjectKeyText. */
+  personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>>;
+
+  // --- trace queries (entries by effective time, coalesce(corrected_at, recorded_at)) ---------
+  /** Entries whose subject or second identifier is one of `keys`, at any venue, within [fromMs, toMs]. */
+  entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]>;
+  /** Every entry at one venue within [fromMs, toMs], in time order. */
+  entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]>;
+}
+
+export interface IdentityLink {
+  personId: string;
+  subject: Subject;
+  /** Where the link came from: `seed`, `import:<file>`, … */
+  source: string;
+}
+
+/** Who to look for: plain identifiers, or blind indexes (sealed subjects, docs/tracing.md). */
+export type TraceKeys = { kind: 'subjects'; subjects: readonly Subject[] } | { kind: 'blind'; indexes: readonly string[] };
+
+/** The slice of an entry tracing reads. */
+export interface TraceEntry {
+  entryId: string;
+  venueId: string;
+  /** Effective time: corrected_at when the kiosk's clock was repaired, else recorded_at. */
+  at: number;
+  direction: Direction;
+  subject: Subject | null;
+  altSubject: Subject | null;
+  sealedSubject: string | null;
+  blindIndex: string | null;
+  blindAlt: string | null;
 }
 
 export interface NewTokenRow {

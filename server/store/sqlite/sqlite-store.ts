@@ -117,10 +117,10 @@ export class SqliteStore implements ServerStore {
     this.insertEntry = this.db.prepare(`
       INSERT OR IGNORE INTO entries (entry_id, device_id, venue_id, seq, batch_id, received_at, recorded_at, boot_id,
         mono_ms, clock_synced, direction, format, verdict, reasons, source, status, subject_type, subject_id,
-        data_age_ms, latency_ms, corrected_at, sealed_subject)
+        data_age_ms, latency_ms, corrected_at, sealed_subject, alt_type, alt_id, blind_index, blind_alt)
       VALUES (@entryId, @deviceId, @venueId, @seq, @batchId, @receivedAt, @recordedAt, @bootId, @monoMs, @clockSynced,
         @direction, @format, @verdict, @reasons, @source, @status, @subjectType, @subjectId, @dataAgeMs, @latencyMs,
-        @correctedAt, @sealedSubject)`);
+        @correctedAt, @sealedSubject, @altType, @altId, @blindIndex, @blindAlt)`);
     this.serverKey = createPrivateKey(this.loadOrCreateMeta('server_key', () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()));
     this.riskKey = Buffer.from(this.loadOrCreateMeta('risk_key', () => randomBytes(32).toString('base64url')), 'base64url');
     this.trustList = new SqliteTrustList(this.db, this.serverKey);
@@ -418,6 +418,10 @@ interface EntryRow {
   corrected_at: number | null;
   sealed_subject: string | null;
   passage: string | null;
+  alt_type: string | null;
+  alt_id: string | null;
+  blind_index: string | null;
+  blind_alt: string | null;
 }
 
 function entryParams(e: WireEntry, device: Device, batchId: string, now: number): Record<string, unknown> {
@@ -444,6 +448,10 @@ function entryParams(e: WireEntry, device: Device, batchId: string, now: number)
     latencyMs: e.latencyMs,
     correctedAt: e.correctedAt,
     sealedSubject: e.sealedSubject,
+    altType: e.altSubject?.type ?? null,
+    altId: e.altSubject?.id ?? null,
+    blindIndex: e.blindIndex?.[0] ?? null,
+    blindAlt: e.blindIndex?.[1] ?? null,
   };
 }
 
@@ -470,6 +478,8 @@ function rowToStored(r: EntryRow): StoredEntry {
     latencyMs: r.latency_ms,
     correctedAt: r.corrected_at,
     sealedSubject: r.sealed_subject,
+    ...(r.alt_type && r.alt_id ? { altSubject: { type: r.alt_type, id: r.alt_id } as StoredEntry['altSubject'] } : {}),
+    ...(r.blind_index ? { blindIndex: r.blind_alt ? [r.blind_index, r.blind_alt] : [r.blind_index] } : {}),
     ...(r.passage ? { passage: r.passage as 'passed' | 'not-passed' } : {}),
   };
 }
