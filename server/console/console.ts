@@ -11,7 +11,7 @@ import { isStringKey, t, type Lang, type StringKey } from './i18n.ts';
 
 // --- API answers, checked at the boundary -----------------------------------------------------
 
-const sessionSchema = z.object({ role: z.enum(['health', 'ict', 'venue', 'operator']), venueId: z.string().nullable(), expiresAt: z.number(), actions: z.array(z.string()) });
+const sessionSchema = z.object({ role: z.enum(['health', 'ict', 'venue', 'operator']), actor: z.string(), venueId: z.string().nullable(), expiresAt: z.number(), actions: z.array(z.string()) });
 type Session = z.infer<typeof sessionSchema>;
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const unitsSchema = z.object({ units: z.array(z.object({ code: z.string(), name: z.string() })) });
@@ -38,16 +38,14 @@ const fleetSchema = z.object({
   kiosks: z.array(z.object({ deviceId: z.string(), name: z.string().nullable(), venueName: z.string(), place: z.string(), lastSeenAt: z.number().nullable(), silentForMs: z.number(), isSilent: z.boolean() })),
 });
 const traceSchema = z.object({
-  visits: z.array(z.looseObject({ venueId: z.string(), venueName: z.string().optional(), from: z.number().optional(), to: z.number().optional(), at: z.number().optional() })),
-  contacts: z.array(
-    z.looseObject({ subject: z.object({ type: z.string(), id: z.string() }).nullable().optional(), venueId: z.string(), venueName: z.string().optional(), at: z.number(), overlapMs: z.number(), degree: z.union([z.number(), z.string()]).optional() }),
-  ),
+  visits: z.array(z.looseObject({ venueId: z.string(), venueName: z.string(), from: z.string(), to: z.string() })),
+  contacts: z.array(z.looseObject({ subject: z.object({ type: z.string(), id: z.string() }).nullable(), venueId: z.string(), venueName: z.string(), at: z.string(), overlapMs: z.number(), degree: z.string() })),
 });
 const exposureSchema = z.object({
-  venues: z.array(z.looseObject({ venueId: z.string(), venueName: z.string().optional(), exposed: z.number().optional(), exposedCases: z.number().optional(), firstCaseAt: z.number().optional(), lastCaseAt: z.number().optional() })),
+  venues: z.array(z.looseObject({ venueId: z.string(), venueName: z.string(), exposed: z.number(), exposedCases: z.number(), firstCaseVisit: z.string(), lastCaseVisit: z.string() })),
 });
 const auditSchema = z.object({
-  records: z.array(z.looseObject({ seq: z.number(), at: z.number(), action: z.string(), fromMs: z.number().nullable(), toMs: z.number().nullable(), resultCount: z.number() })),
+  records: z.array(z.looseObject({ seq: z.number(), at: z.number(), actor: z.string(), action: z.string(), fromMs: z.number().nullable(), toMs: z.number().nullable(), resultCount: z.number() })),
 });
 const venueReportSchema = z.object({
   venueName: z.string(),
@@ -197,7 +195,7 @@ async function route(): Promise<void> {
 // --- formatting ---------------------------------------------------------------------------
 
 const locale = (): string => (lang === 'vi' ? 'vi-VN' : 'en-GB');
-const when = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '' : new Date(ms).toLocaleString(locale(), { timeZone: 'Asia/Ho_Chi_Minh', hour12: false }));
+const when = (at: number | string | null | undefined): string => (at === null || at === undefined ? '' : new Date(at).toLocaleString(locale(), { timeZone: 'Asia/Ho_Chi_Minh', hour12: false }));
 const hours = (ms: number | null): string => (ms === null ? '' : (ms / 3600_000).toFixed(1));
 
 /** A table body from rows of cells; numbers right-aligned. */
@@ -248,11 +246,8 @@ async function runTrace(): Promise<void> {
   lastTraceQuery = q.toString();
   const r = await api(`/v1/trace?${lastTraceQuery}`, traceSchema);
   $('trace-summary').textContent = t('traceSummary', lang, { visits: r.visits.length, contacts: r.contacts.length });
-  fill('trace-visits', r.visits.map((v) => [v.venueName ?? v.venueId, when(v.from ?? v.at), when(v.to)]));
-  fill(
-    'trace-contacts',
-    r.contacts.map((c) => [typeof c.degree === 'number' ? `F${c.degree}` : (c.degree ?? 'F1'), c.subject ? `${c.subject.type}:${c.subject.id}` : '—', c.venueName ?? c.venueId, when(c.at), Math.round(c.overlapMs / 60_000)]),
-  );
+  fill('trace-visits', r.visits.map((v) => [v.venueName, when(v.from), when(v.to)]));
+  fill('trace-contacts', r.contacts.map((c) => [c.degree, c.subject ? `${c.subject.type}:${c.subject.id}` : '—', c.venueName, when(c.at), Math.round(c.overlapMs / 60_000)]));
   $<HTMLButtonElement>('trace-csv').disabled = false;
   await loadAudit();
 }
@@ -267,13 +262,15 @@ async function runExposure(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ cases, from: isoOf(input('exposure-from').value), to: isoOf(input('exposure-to').value) }),
   });
-  fill('exposure-venues', r.venues.map((v) => [v.venueName ?? v.venueId, v.exposed ?? 0, v.exposedCases ?? 0, when(v.firstCaseAt), when(v.lastCaseAt)]));
+  fill('exposure-venues', r.venues.map((v) => [v.venueName, v.exposed, v.exposedCases, when(v.firstCaseVisit), when(v.lastCaseVisit)]));
   await loadAudit();
 }
 
 async function loadAudit(): Promise<void> {
-  const r = await api('/v1/audit?mine=1', auditSchema);
-  fill('audit', r.records.map((a) => [a.seq, when(a.at), a.action, a.fromMs === null ? '' : `${when(a.fromMs)} – ${when(a.toMs)}`, a.resultCount]));
+  const r = await api('/v1/audit', auditSchema);
+  // The department's own queries: the records of the token it logged in with, newest first.
+  const mine = r.records.filter((a) => a.actor === session?.actor).reverse();
+  fill('audit', mine.map((a) => [a.seq, when(a.at), a.action, a.fromMs === null ? '' : `${when(a.fromMs)} – ${when(a.toMs)}`, a.resultCount]));
 }
 
 // --- ICT: deployment report and silent kiosks ---------------------------------------------

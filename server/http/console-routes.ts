@@ -61,7 +61,7 @@ export function consoleRoutes(app: FastifyInstance, { store, bodyOf }: RouteCont
     const { token } = bodyOf(req, loginSchema);
     const { principal, cookie: value, expiresAt } = await sessions.open(token.trim());
     secureHeaders(reply).header('set-cookie', cookie(req, value, Math.floor(sessions.sessionMs / 1000)));
-    return { role: principal.role, venueId: principal.venueId ?? null, expiresAt, actions: ROLE_ACTIONS[principal.role] };
+    return { role: principal.role, actor: principal.actor, venueId: principal.venueId ?? null, expiresAt, actions: ROLE_ACTIONS[principal.role] };
   });
 
   app.get('/console/session', async (req, reply) => {
@@ -70,7 +70,7 @@ export function consoleRoutes(app: FastifyInstance, { store, bodyOf }: RouteCont
     if (value === undefined) throw new KioskError('unauthorized', 'not logged in');
     const p = await sessions.principal(value);
     secureHeaders(reply);
-    return { role: p.role, venueId: p.venueId ?? null, expiresAt: p.expiresAt, actions: ROLE_ACTIONS[p.role] };
+    return { role: p.role, actor: p.actor, venueId: p.venueId ?? null, expiresAt: p.expiresAt, actions: ROLE_ACTIONS[p.role] };
   });
 
   app.delete('/console/session', async (req, reply) => {

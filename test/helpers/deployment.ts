@@ -13,7 +13,7 @@ const VN = 7 * 3600_000;
 /** A Vietnam wall time as UTC ms: vn(2021, 10, 1, 8) is 1 October 2021, 08:00 in Huế. */
 export const vn = (y: number, m: number, d: number, h = 0, min = 0): number => Date.UTC(y, m - 1, d, h, min) - VN;
 
-export function wireEntry(seq: number, recordedAt: number, direction: 'in' | 'out' = 'in'): WireEntry {
+export function wireEntry(seq: number, recordedAt: number, direction: 'in' | 'out' = 'in', subjectId = `0793030${String(seq).padStart(5, '0')}`): WireEntry {
   return {
     entryId: randomUUID(),
     seq,
@@ -27,7 +27,7 @@ export function wireEntry(seq: number, recordedAt: number, direction: 'in' | 'ou
     reasons: ['status-green'],
     source: 'online',
     status: 'green',
-    subject: { type: 'cccd', id: `0793030${String(seq).padStart(5, '0')}` },
+    subject: { type: 'cccd', id: subjectId },
     dataAgeMs: null,
     latencyMs: 3,
     correctedAt: null,
@@ -109,4 +109,29 @@ export async function seedHue(store: ServerStore, clock: MovableClock): Promise<
       '19819': { venues: 1, venuesUploaded: 1, kiosks: 1, silentKiosks: 0, entries: 1, perDay: { '2021-10-20': 1 } },
     },
   };
+}
+
+export interface ConsoleSeed {
+  caseId: string;
+  contactId: string;
+  strangerId: string;
+  marketVenueId: string;
+  otherVenueId: string;
+}
+
+/**
+ * What the console's browser tests need: Huế's October as above, plus a case and a contact at the
+ * market on 5 October, a stranger at the school the same morning, and a kiosk whose venue has a
+ * hostile name (never heard from: silent).
+ */
+export async function seedConsole(store: ServerStore, clock: MovableClock): Promise<ConsoleSeed> {
+  const { devices } = await seedHue(store, clock);
+  const market = devices.market as EnrolledDevice;
+  const school = devices.school as EnrolledDevice;
+  const ids = { caseId: '079303009001', contactId: '079303009002', strangerId: '079303009003' };
+  await upload(store, clock, market, [wireEntry(7, vn(2021, 10, 5, 8), 'in', ids.caseId), wireEntry(8, vn(2021, 10, 5, 8, 10), 'in', ids.contactId)], vn(2021, 10, 5, 9));
+  await upload(store, clock, school, [wireEntry(4, vn(2021, 10, 5, 8, 5), 'in', ids.strangerId)], vn(2021, 10, 5, 9));
+  clock.t = vn(2021, 10, 6);
+  await locatedKiosk(store, '<img src=x onerror=alert(1)>', 'other', '19750');
+  return { ...ids, marketVenueId: market.venueId, otherVenueId: school.venueId };
 }
