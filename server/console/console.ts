@@ -439,7 +439,9 @@ onClick('dep-csv', () => {
 });
 onClick('venue-csv', venueCsv);
 onClick('venue-export', () => (lastVenue ? download(`/v1/entries?venueId=${encodeURIComponent(lastVenue.id)}&limit=100000`, `du-lieu-${lastVenue.id}.json`) : undefined));
-select('dep-province').addEventListener('change', () => loadDistricts().catch(showError));
+select('dep-province').addEventListener('change', () => {
+  loadDistricts().catch(showError);
+});
 onClick('logout', async () => {
   await call('/console/session', { method: 'DELETE' });
   session = undefined;
