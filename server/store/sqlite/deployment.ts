@@ -147,15 +147,16 @@ export class SqliteDeployment implements DeploymentStore {
         `SELECT d.id AS deviceId, d.venue_id AS venueId, v.commune_code AS communeCode, d.enrolled_at AS enrolledAt, d.revoked_at AS revokedAt,
            max(
              coalesce((SELECT max(b.received_at) FROM batches b WHERE b.device_id = d.id AND b.received_at < ?), -1),
-             coalesce((SELECT max(h.received_at) FROM heartbeat_history h WHERE h.device_id = d.id AND h.received_at < ?), -1),
+             coalesce((SELECT h.received_at FROM heartbeat_history h WHERE h.device_id = d.id AND h.hour <= ? AND h.received_at < ? ORDER BY h.hour DESC LIMIT 1), -1),
              coalesce((SELECT l.received_at FROM heartbeats_latest l WHERE l.device_id = d.id AND l.received_at < ?), -1)
            ) AS lastContactAt,
-           (SELECT max(h.oldest_pending_age_ms) FROM heartbeat_history h WHERE h.device_id = d.id AND h.received_at >= ? AND h.received_at < ?) AS maxBacklogAgeMs
+           (SELECT max(h.oldest_pending_age_ms) FROM heartbeat_history h WHERE h.device_id = d.id AND h.hour BETWEEN ? AND ? AND h.received_at >= ? AND h.received_at < ?) AS maxBacklogAgeMs
          FROM devices d JOIN venues v ON v.id = d.venue_id
          WHERE ${inArea} AND d.enrolled_at < ?
          ORDER BY d.id`,
       )
-      .all(q.toMs, q.toMs, q.toMs, q.fromMs, q.toMs, ...area, q.toMs) as DeploymentFigures['devices'];
+            // Hour bounds let the history's primary key (device, hour) narrow each device's rows.
+      .all(q.toMs, hourOf(q.toMs), q.toMs, q.toMs, hourOf(q.fromMs), hourOf(q.toMs), q.fromMs, q.toMs, ...area, q.toMs) as DeploymentFigures['devices'];
     for (const d of devices) if (d.lastContactAt === -1) d.lastContactAt = null;
     const unlocatedVenues = (this.db.prepare('SELECT count(*) AS n FROM venues WHERE commune_code IS NULL').get() as { n: number }).n;
     return { venues, uploadedVenueIds, entriesPerDay, devices, unlocatedVenues };

@@ -15,6 +15,12 @@ export const serverMigration0090 = {
       ALTER TABLE venues ADD COLUMN commune_code TEXT;
       -- The deployment report reads one province (and one district) at a time.
       CREATE INDEX venues_location ON venues(province_code, district_code, commune_code) WHERE province_code IS NOT NULL;
+      -- The report counts a province's entries per venue and day: the venue + time index now also
+      -- carries direction and corrected time, so those rows are counted from the index alone
+      -- instead of one lookup of the entry per row (800 ms for 50,000 entries measured without it).
+      -- Same name and leading columns: every query that used it still does.
+      DROP INDEX entries_venue_time;
+      CREATE INDEX entries_venue_time ON entries(venue_id, recorded_at, direction, corrected_at);
       -- "Kiosks that uploaded in the month" reads batches by device and time.
       CREATE INDEX batches_device_time ON batches(device_id, received_at);
       CREATE TABLE heartbeats_latest (
