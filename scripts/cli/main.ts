@@ -317,6 +317,17 @@ server
     await exposureCommand(o);
   });
 
+const identities = server.command('identities').description('the person registry: identifiers of one person (QID, CCCD, old CMND)');
+identities
+  .command('import <file>')
+  .description('link identifiers: one person per line, e.g. "qid:QR0001123456 cccd:079303001234 cmnd:025123456"')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"people","links"}')
+  .action(async (file: string, o: { db?: string; json?: boolean }) => {
+    const { identitiesImport } = await import('./tracing.ts');
+    await identitiesImport({ ...o, file });
+  });
+
 const trust = server.command('trust').description('the EU DCC trust list kiosks sync');
 trust
   .command('import <file>')

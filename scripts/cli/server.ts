@@ -11,7 +11,7 @@ import cluster from 'node:cluster';
 import { buildServer } from '../../server/http/app.ts';
 import { openStore, redactDb } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
-import { makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { identityLinksOf, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { fail, printJson } from './output.ts';
 
 const valueSetsSchema = z.record(z.string(), z.record(z.string(), z.string()));
@@ -216,10 +216,12 @@ export async function seed(options: { db?: string; count: number; seed: number; 
   await withStore(dbOf(options), async (store) => {
     const people = makePeople(options.count, options.seed);
     await seedStatuses(store, people);
+    // The person registry: QID, CCCD and old CMND of each person (tracing follows all of them).
+    const links = await store.tracing.linkIdentities(identityLinksOf(people));
     const byStatus: Record<string, number> = {};
     for (const p of people) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
-    if (options.json) printJson({ people: people.length, byStatus });
-    else process.stdout.write(`seeded ${people.length} people: ${JSON.stringify(byStatus)}\n`);
+    if (options.json) printJson({ people: people.length, byStatus, identityLinks: links });
+    else process.stdout.write(`seeded ${people.length} people (${links} identity links): ${JSON.stringify(byStatus)}\n`);
   });
 }
 
