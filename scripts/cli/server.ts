@@ -43,6 +43,7 @@ export interface ServerStartOptions {
   adminToken?: string;
   workers: number;
   retentionDays: number;
+  poolSize?: number;
 }
 
 /**
@@ -54,7 +55,7 @@ export async function serverStart(options: ServerStartOptions): Promise<void> {
   if (options.workers > 1 && cluster.isPrimary) return superviseWorkers(options);
   let store: ServerStore;
   try {
-    store = await openStore(options.db);
+    store = await openStore(options.db, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
   } catch (err) {
     fail(err);
   }
