@@ -277,6 +277,12 @@ export const configSchema = z.strictObject({
        */
       sealSubjectTo: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
       /**
+       * With sealSubjectTo: the day-keys file from `kiosk authority day-keys`. Each sealed entry then
+       * carries blind indexes of its identifiers, so the health department can trace without the
+       * operator reading who entered (docs/tracing.md). Days missing from the file get none.
+       */
+      blindIndexKeysFile: z.string().min(1).optional(),
+      /**
        * What each entry keeps of the person, per QR format: `id` (the document number, QID, BHYT
        * number or certificate id: what tracing needs) or `none` (format and verdict only). Names,
        * addresses and dates of birth are never stored, whatever this says.

@@ -294,6 +294,21 @@ export const venueCreatedSchema = z.object({
 });
 export type VenueCreated = z.infer<typeof venueCreatedSchema>;
 
+/** `POST /v1/venues/:venueId/codes` (operator): more one-time codes, for provisioning many kiosks. */
+export const codesRequestSchema = z.strictObject({
+  count: z.number().int().min(1).max(10_000).default(1),
+  ttlHours: z.number().int().min(1).max(24 * 30).default(24),
+});
+export const codesResponseSchema = z.object({
+  venueId: z.string(),
+  codes: z.array(z.object({ code: z.string(), expiresAt: z.number() })),
+});
+
+/** `GET /v1/entries?fields=keys` (operator): the identity of each stored entry, paged by entryId. */
+export const entryKeySchema = z.object({ entryId: z.string(), deviceId: z.string(), seq: z.number().int() });
+export type EntryKey = z.infer<typeof entryKeySchema>;
+export const entryKeysResponseSchema = z.object({ entries: z.array(entryKeySchema) });
+
 export const timeResponseSchema = z.object({ serverTime: z.number() });
 
 /** `GET /v1/whoami` (signed): proves the key works; for diagnostics. */

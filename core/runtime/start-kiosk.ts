@@ -12,6 +12,7 @@ import { loadDeviceIdentity } from '../identity/device-key.ts';
 import type { Logger } from '../log.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { KioskCore } from '../pipeline/kiosk-core.ts';
+import { BlindIndexer } from '../privacy/blind-index.ts';
 import { SubjectSealer } from '../privacy/seal.ts';
 import { HttpStatusChecker } from '../status/http-status-checker.ts';
 import { RiskList, RiskListSync } from '../status/risk-list.ts';
@@ -249,6 +250,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     bootMonoMs: boot,
     isClockSynced,
     ...(config.privacy.sealSubjectTo ? { sealer: new SubjectSealer(config.privacy.sealSubjectTo) } : {}),
+    ...(config.privacy.sealSubjectTo && config.privacy.blindIndexKeysFile ? { blindIndexer: BlindIndexer.fromFile(config.privacy.blindIndexKeysFile) } : {}),
     unstoredSubjects: new Set(Object.entries(config.privacy.subjects).filter(([, keep]) => keep === 'none').map(([format]) => format)),
     verifyDcc: createDccVerifier({
       trust: () => trustList.get(),

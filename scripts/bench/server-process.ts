@@ -8,8 +8,8 @@ const KIOSK = join(import.meta.dirname, '..', 'kiosk.js');
  * The reference server in its own process, as a real deployment has it: its request handling
  * must not share the kiosk's event loop in a latency or throughput figure.
  */
-export async function startServerProcess(dbPath: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [KIOSK, 'server', 'start', '--port', '0', '--db', dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startServerProcess(dbPath: string, extra: readonly string[] = []): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, [KIOSK, 'server', 'start', '--port', '0', '--db', dbPath, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout });
     rl.once('line', (line) => resolve((JSON.parse(line) as { listening: string }).listening));

@@ -164,10 +164,11 @@ server
   .option('--admin-token <token>', 'enables the admin endpoints (or env KIOSK_ADMIN_TOKEN)')
   .addOption(new Option('--workers <n>', 'API processes on this port (stateless: every shared fact is in the database)').argParser(int('--workers', 1, 64)).default(1))
   .addOption(new Option('--retention-days <d>', 'entries older than this are removed (whole day partitions on PostgreSQL)').argParser(int('--retention-days', 1, 3650)).default(21))
-  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number }) => {
+  .addOption(new Option('--db-pool <n>', 'PostgreSQL connections per worker').argParser(int('--db-pool', 1, 1000)).default(10))
+  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number; dbPool: number }) => {
     const { dbOf, serverStart } = await import('./server.ts');
     const adminToken = o.adminToken ?? process.env.KIOSK_ADMIN_TOKEN;
-    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, ...(adminToken ? { adminToken } : {}) });
+    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, poolSize: o.dbPool, ...(adminToken ? { adminToken } : {}) });
   });
 
 const venue = server.command('venue').description('venues and enrollment codes');
@@ -360,6 +361,41 @@ server
   .action(async (o: { db?: string; cases: string; from: string; to: string; marginMin?: string; dwell?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
     const { exposureCommand } = await import('./tracing.ts');
     await exposureCommand(o);
+  });
+
+const identities = server.command('identities').description('the person registry: identifiers of one person (QID, CCCD, old CMND)');
+identities
+  .command('import <file>')
+  .description('link identifiers: one person per line, e.g. "qid:QR0001123456 cccd:079303001234 cmnd:025123456"')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"people","links"}')
+  .action(async (file: string, o: { db?: string; json?: boolean }) => {
+    const { identitiesImport } = await import('./tracing.ts');
+    await identitiesImport({ ...o, file });
+  });
+
+server
+  .command('loadtest')
+  .description('simulated kiosks enroll through the API and upload signed, gzipped batches; then what the server holds is checked against what was sent')
+  .requiredOption('--url <url>', 'server base URL')
+  .option('--admin-token <token>', 'the server\'s admin token (or env KIOSK_ADMIN_TOKEN)')
+  .addOption(new Option('--kiosks <n>', 'simulated kiosks, all starting at once').argParser(int('--kiosks', 1, 100_000)).default(100))
+  .addOption(new Option('--duration <s>', 'seconds of uploading').argParser(int('--duration', 1, 86_400)).default(30))
+  .addOption(new Option('--batch <n>', 'entries per batch').argParser(int('--batch', 1, 50_000)).default(20))
+  .addOption(new Option('--interval-ms <ms>', "mean pause between one kiosk's uploads").argParser(int('--interval-ms', 0, 3_600_000)).default(1000))
+  .addOption(new Option('--drain <s>', 'after the end, seconds to keep retrying unacknowledged batches').argParser(int('--drain', 0, 3600)).default(60))
+  .option('--json', 'the last line of stdout is one JSON summary')
+  .action(async (o: { url: string; adminToken?: string; kiosks: number; duration: number; batch: number; intervalMs: number; drain: number; json?: boolean }) => {
+    const { loadtestCommand } = await import('./loadtest.ts');
+    const { fail } = await import('./output.ts');
+    const { KioskError } = await import('../../common/errors.ts');
+    const adminToken = o.adminToken ?? process.env.KIOSK_ADMIN_TOKEN;
+    if (!adminToken) return fail(new KioskError('config-missing', 'give --admin-token (the token the server was started with) or set KIOSK_ADMIN_TOKEN'));
+    try {
+      await loadtestCommand({ url: o.url, adminToken, kiosks: o.kiosks, durationS: o.duration, batch: o.batch, intervalMs: o.intervalMs, drainS: o.drain, ...(o.json ? { json: true } : {}) });
+    } catch (err) {
+      fail(err);
+    }
   });
 
 const trust = server.command('trust').description('the EU DCC trust list kiosks sync');

@@ -11,7 +11,7 @@ import cluster from 'node:cluster';
 import { buildServer } from '../../server/http/app.ts';
 import { openStore, redactDb } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
-import { makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { identityLinksOf, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { fail, printJson } from './output.ts';
 import { adminUnits, type VenueLocation } from '../../server/services/admin-units.ts';
 import { deploymentCsv, deploymentReport, describeLocation } from '../../server/services/deployment.ts';
@@ -46,6 +46,7 @@ export interface ServerStartOptions {
   adminToken?: string;
   workers: number;
   retentionDays: number;
+  poolSize?: number;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function serverStart(options: ServerStartOptions): Promise<void> {
   if (options.workers > 1 && cluster.isPrimary) return superviseWorkers(options);
   let store: ServerStore;
   try {
-    store = await openStore(options.db);
+    store = await openStore(options.db, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
   } catch (err) {
     fail(err);
   }
@@ -245,10 +246,12 @@ export async function seed(options: { db?: string; count: number; seed: number; 
   await withStore(dbOf(options), async (store) => {
     const people = makePeople(options.count, options.seed);
     await seedStatuses(store, people);
+    // The person registry: QID, CCCD and old CMND of each person (tracing follows all of them).
+    const links = await store.tracing.linkIdentities(identityLinksOf(people));
     const byStatus: Record<string, number> = {};
     for (const p of people) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
-    if (options.json) printJson({ people: people.length, byStatus });
-    else process.stdout.write(`seeded ${people.length} people: ${JSON.stringify(byStatus)}\n`);
+    if (options.json) printJson({ people: people.length, byStatus, identityLinks: links });
+    else process.stdout.write(`seeded ${people.length} people (${links} identity links): ${JSON.stringify(byStatus)}\n`);
   });
 }
 

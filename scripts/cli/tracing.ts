@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { basename } from 'node:path';
 import { KioskError } from '../../common/errors.ts';
 import { subjectKeyText } from '../../common/subject-id.ts';
 import { audit, auditHash, auditKeyOf } from '../../server/services/audit.ts';
 import type { Principal } from '../../server/services/tokens.ts';
 import { traceCsv, vnTime } from '../../server/services/trace-csv.ts';
 import { exposure, exposureCsv, parseCases } from '../../server/services/exposure.ts';
+import { importIdentities, parseIdentityLines } from '../../server/services/identities.ts';
 import { DEFAULT_MARGIN_MIN, DEFAULT_RETENTION_DAYS, MAX_MARGIN_MIN, parseDwell, parseTraceParams, parseWindow, traceCase, type TraceResult } from '../../server/services/tracing.ts';
 import { fail, printJson } from './output.ts';
 import { dbOf, withStore } from './server.ts';
@@ -121,5 +123,26 @@ export async function exposureCommand(o: ExposureCommandOptions): Promise<void> 
     for (const v of result.venues) {
       process.stdout.write(`${String(v.exposed).padStart(6)} exposed (${v.exposedCases} cases)  ${v.cases} case(s) visited ${vnTime(v.firstCaseVisit)} – ${vnTime(v.lastCaseVisit)}  ${v.venueName} (${v.venueId})\n`);
     }
+  });
+}
+
+/** `kiosk server identities import FILE`: the person registry (QID ↔ CCCD ↔ CMND) from another system. */
+export async function identitiesImport(o: { db?: string; file: string; json?: boolean }): Promise<void> {
+  let people: ReturnType<typeof parseIdentityLines>;
+  try {
+    let text: string;
+    try {
+      text = readFileSync(o.file, 'utf8');
+    } catch (err) {
+      throw new KioskError('bad-request', `${o.file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    }
+    people = parseIdentityLines(text.split(/\r?\n/), (i) => `${o.file} line ${i + 1}`);
+  } catch (err) {
+    fail(err);
+  }
+  await withStore(dbOf(o), async (store) => {
+    const r = await importIdentities(store.tracing, people, `import:${basename(o.file)}`);
+    if (o.json) printJson(r);
+    else process.stdout.write(`linked ${r.links} identifiers of ${r.people} people\n`);
   });
 }

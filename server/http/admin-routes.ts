@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { KioskError } from '../../common/errors.ts';
-import { trustImportSchema, venueCreateSchema } from '../../common/wire.ts';
+import { codesRequestSchema, trustImportSchema, venueCreateSchema } from '../../common/wire.ts';
 import { adminUnits } from '../services/admin-units.ts';
 import type { RouteContext } from './context.ts';
 
@@ -22,12 +22,26 @@ export function adminRoutes(app: FastifyInstance, { store, now, bodyOf, authoriz
     return reply.code(201).send({ ...created, ...(location ? { location } : {}) });
   });
 
+  app.post('/v1/venues/:venueId/codes', async (req, reply) => {
+    await authorize(req, 'venues.manage');
+    const { venueId } = req.params as { venueId: string };
+    const body = bodyOf(req, codesRequestSchema);
+    const codes = [];
+    for (let i = 0; i < body.count; i++) codes.push(await store.issueEnrollmentCode(venueId, body.ttlHours * 3600_000));
+    return reply.code(201).send({ venueId, codes });
+  });
+
   app.get('/v1/entries', async (req) => {
     const q = req.query as Record<string, string | undefined>;
     // With a venue named this is that venue's export (a venue token: only its own); without, all entries.
     const principal = q.venueId !== undefined ? await authorize(req, 'venue.export', q.venueId) : await authorize(req, 'entries.read');
     const limit = q.limit === undefined ? 1000 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new KioskError('bad-request', 'limit must be 1-100000');
+    if (q.fields !== undefined && q.fields !== 'keys') throw new KioskError('bad-request', 'fields must be "keys" or absent');
+    if (q.fields === 'keys') {
+      // Entry ids and seqs only (the load generator's check): nothing personal, so not an audited export.
+      return { entries: await store.entryKeys({ ...(q.venueId ? { venueId: q.venueId } : {}), ...(q.after ? { afterEntryId: q.after } : {}), limit }) };
+    }
     const entries = await store.listEntries({
       ...(q.venueId ? { venueId: q.venueId } : {}),
       ...(q.deviceId ? { deviceId: q.deviceId } : {}),

@@ -69,6 +69,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       reply.header(SERVER_TIME_HEADERS.time, time);
       reply.header(SERVER_TIME_HEADERS.signature, sign(null, Buffer.from(serverTimeSigningString(time, nonce)), store.serverKey).toString('base64url'));
     },
+    isOperator: (req) => options.adminToken !== undefined && sameSecret(bearerToken(req), options.adminToken),
     async admin(req) {
       await context.authorize(req, 'venues.manage');
     },

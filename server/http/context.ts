@@ -60,5 +60,7 @@ export interface RouteContext {
    * another venue (`venueId` is the venue the request is about).
    */
   authorize: (req: FastifyRequest, action: Action, venueId?: string) => Promise<Principal>;
+  /** True when the request carries the operator's bearer token. */
+  isOperator: (req: FastifyRequest) => boolean;
 }
 

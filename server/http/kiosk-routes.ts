@@ -7,15 +7,18 @@ import { DEFAULT_ENROLL_LIMITS, type RouteContext } from './context.ts';
 import { RateLimitedError } from './plumbing.ts';
 
 /** What kiosks call: enrollment, then requests signed with the device key. */
-export function kioskRoutes(app: FastifyInstance, { store, now, options, bodyOf, signed }: RouteContext): void {
+export function kioskRoutes(app: FastifyInstance, { store, now, options, bodyOf, signed, isOperator }: RouteContext): void {
   const limits = { ...DEFAULT_ENROLL_LIMITS, ...options.enrollLimits };
 
   app.get('/v1/time', async () => ({ serverTime: now() }));
 
   app.post('/v1/enroll', async (req, reply) => {
-    // Counted before the body is looked at: a 50-bit code must not be guessable at wire speed.
-    const byAddress = await store.takeRateLimit(`enroll:ip:${req.ip}`, limits.perAddress.limit, limits.perAddress.windowMs);
-    if (!byAddress.allowed) throw new RateLimitedError(`too many enrollment attempts from ${req.ip}: wait and try again`, byAddress.retryAfterMs);
+    // Counted before the body is looked at: a 50-bit code must not be guessable at wire speed. The
+    // operator's token lifts the per-address limit for bulk provisioning (one site, hundreds of kiosks).
+    if (!isOperator(req)) {
+      const byAddress = await store.takeRateLimit(`enroll:ip:${req.ip}`, limits.perAddress.limit, limits.perAddress.windowMs);
+      if (!byAddress.allowed) throw new RateLimitedError(`too many enrollment attempts from ${req.ip}: wait and try again`, byAddress.retryAfterMs);
+    }
     const body = bodyOf(req, enrollRequestSchema);
     const byCode = await store.takeRateLimit(`enroll:code:${normaliseCode(body.code)}`, limits.perCode.limit, limits.perCode.windowMs);
     if (!byCode.allowed) throw new RateLimitedError('too many attempts with this enrollment code: wait, or ask for a new code', byCode.retryAfterMs);

@@ -1,25 +1,14 @@
 import { KioskError } from '../../common/errors.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
+import { isPostgresUrl } from './location.ts';
 import type { OpenStoreOptions, ServerStore } from './store.ts';
+
+export { isPostgresUrl, redactDb } from './location.ts';
 
 /**
  * The one place that chooses an engine: a postgres:// or postgresql:// URL opens PostgreSQL, anything
  * else is a SQLite file path (the default for trying the server, the demo and tests).
  */
-export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
-
-/** A database location safe to print: the password of a URL is replaced by ***. */
-export function redactDb(db: string): string {
-  if (!isPostgresUrl(db)) return db;
-  try {
-    const url = new URL(db);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return db.replace(/:[^:@/]*@/, ':***@');
-  }
-}
-
 export async function openStore(db: string, options: OpenStoreOptions = {}): Promise<ServerStore> {
   if (db === '') throw new KioskError('config-invalid', '--db is empty: give a SQLite file path or a postgres:// URL');
   if (isPostgresUrl(db)) {

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { HealthStatus } from '../../common/verdict.ts';
 import type {
   BatchRequest,
+  EntryKey,
   BatchResponse,
   Passage,
   RiskListResponse,
@@ -76,6 +77,8 @@ export interface ServerStore {
   /** Seq ranges of a device never received, below the highest received. */
   gaps(deviceId: string): Promise<SeqRange[]>;
   listEntries(query?: ListEntriesQuery): Promise<StoredEntry[]>;
+  /** The identity of stored entries in entryId order after `afterEntryId`: what a load test checks against what it sent. */
+  entryKeys(query: { venueId?: string; afterEntryId?: string; limit: number }): Promise<EntryKey[]>;
   countEntries(): Promise<number>;
   report(venueId: string, period: { month: string } | { date: string }): Promise<VenueReport>;
   /**

@@ -38,5 +38,5 @@ describe('kiosk server token', () => {
     }
     const unknown = await runKiosk(['server', 'token', 'revoke', 'tok_000000000000', '--db', db]);
     expect(unknown.stderr).toMatch(/does not exist/);
-  });
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import type { HealthStatus } from '../../../common/verdict.ts';
 import type {
   BatchRequest,
   BatchResponse,
+  EntryKey,
   Passage,
   RiskListResponse,
   SeqRange,
@@ -355,6 +356,12 @@ export class SqliteStore implements ServerStore {
     const sql = `SELECT * FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY device_id, seq LIMIT ?`;
     params.push(Math.min(query.limit ?? 1_000_000, 1_000_000));
     return (this.db.prepare(sql).all(...params) as EntryRow[]).map(rowToStored);
+  }
+
+  async entryKeys(query: { venueId?: string; afterEntryId?: string; limit: number }): Promise<EntryKey[]> {
+    return this.db
+      .prepare(`SELECT entry_id AS entryId, device_id AS deviceId, seq FROM entries WHERE (? IS NULL OR venue_id = ?) AND entry_id > ? ORDER BY entry_id LIMIT ?`)
+      .all(query.venueId ?? null, query.venueId ?? null, query.afterEntryId ?? '', query.limit) as EntryKey[];
   }
 
   async report(venueId: string, period: { month: string } | { date: string }): Promise<VenueReport> {
