@@ -9,6 +9,11 @@ import { issueToken } from '../../server/services/tokens.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import { launchChromium, CHROMIUM } from '../../test/helpers/browser.ts';
 import { distribution, type Suite } from './common.ts';
+import pg from 'pg';
+import { PostgresStore } from '../../server/store/postgres/postgres-store.ts';
+import { postgresAvailable, startPostgres } from '../../test/helpers/postgres.ts';
+
+const PG_ENTRIES = Number(process.env.BENCH_DEPLOY_PG_ENTRIES ?? 5_000_000);
 
 const ENTRIES = Number(process.env.BENCH_DEPLOY_ENTRIES ?? 2_000_000);
 const VENUES = Number(process.env.BENCH_DEPLOY_VENUES ?? 2_000);
@@ -131,7 +136,8 @@ export const deploymentSuite: Suite = {
           await app.close();
         }
       }
-      return { entries: total, venues: devices.length, dbGiB: bytes / 2 ** 30, reportMs: province, districtReportMs: district, ...(consoleFigures ? { console: consoleFigures } : {}) };
+      const postgres = postgresAvailable() ? await postgresReport(log) : undefined;
+      return { entries: total, venues: devices.length, dbGiB: bytes / 2 ** 30, reportMs: province, districtReportMs: district, ...(consoleFigures ? { console: consoleFigures } : {}), ...(postgres ? { postgres } : {}) };
     } finally {
       await store.close();
       if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
@@ -139,3 +145,83 @@ export const deploymentSuite: Suite = {
     }
   },
 };
+
+/**
+ * The same report on PostgreSQL (a throwaway cluster): PG_ENTRIES entries of province 46 in
+ * October 2021 in their day partitions, generated inside the database (generate_series), plus
+ * hourly heartbeats; the report timed through the service five times.
+ */
+async function postgresReport(log: (line: string) => void): Promise<Record<string, unknown>> {
+  const cluster = await startPostgres();
+  try {
+    const url = await cluster.createDatabase('deploy');
+    const store = await PostgresStore.open(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const communes = adminUnits().communesOf('46');
+      const t0 = performance.now();
+      const venueIds: string[] = [];
+      for (let i = 0; i < VENUES; i++) {
+        const c = communes[(i * 7) % communes.length];
+        if (!c) continue;
+        const v = await store.createVenue(`Địa điểm ${i}`, 'market');
+        await store.deployment.setVenueLocation(v.venueId, adminUnits().locate({ commune: c.code }));
+        venueIds.push(v.venueId);
+      }
+      await client.query(
+        `INSERT INTO devices (id, venue_id, public_key, name, risk_key, enrolled_at)
+         SELECT 'd_bench' || lpad(i::text, 8, '0'), v, 'pk' || i, NULL, '\\x00', $2::bigint FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i)`,
+        [venueIds, MONTH_FROM - 30 * 86_400_000],
+      );
+      // Day partitions of the month and its neighbours (the engine makes them ahead of "now" only).
+      for (let d = -5; d < 36; d++) {
+        const from = MONTH_FROM + d * 86_400_000;
+        const name = `entries_p${new Date(from + VN).toISOString().slice(0, 10).replace(/-/g, '')}`;
+        await client.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF entries FOR VALUES FROM (${from}) TO (${from + 86_400_000})`);
+      }
+      const n = venueIds.length;
+      const chunk = 1_000_000;
+      for (let done = 0; done < PG_ENTRIES; done += chunk) {
+        await client.query(
+          `INSERT INTO entries (recorded_at, received_at, seq, mono_ms, latency_ms, entry_id, batch_id, clock_synced, device_id, venue_id, boot_id, direction, format, verdict, reasons, source, status, subject_type, subject_id)
+           SELECT $1::bigint + (k * 7919) % $2::bigint, $1::bigint + (k * 7919) % $2::bigint + 60000, k, 0, 3, md5(k::text)::uuid, '00000000-0000-7000-8000-000000000000', true,
+             'd_bench' || lpad(((k % $3) + 1)::text, 8, '0'), ($4::text[])[(k % $3) + 1], 'boot', CASE WHEN k % 9 = 0 THEN 'out' ELSE 'in' END,
+             'vn-cccd', 'allow', 'status-green', 'online', 'green', 'cccd', lpad(k::text, 12, '0')
+           FROM generate_series($5::bigint, $6::bigint) AS k`,
+          [MONTH_FROM, MONTH_MS, n, venueIds, done + 1, Math.min(PG_ENTRIES, done + chunk)],
+        );
+      }
+      await client.query(
+        `INSERT INTO batches (batch_id, device_id, received_at, count, accepted, duplicates)
+         SELECT gen_random_uuid(), 'd_bench' || lpad(i::text, 8, '0'), $1::bigint + (i % 29 + 1)::bigint * 86400000, 1, 1, 0 FROM generate_series(1, $2) AS i WHERE i % 13 <> 0`,
+        [MONTH_FROM, n],
+      );
+      await client.query(
+        `INSERT INTO heartbeat_history (device_id, hour, received_at, pending, oldest_pending_age_ms, free_disk_mib, clock_offset_ms)
+         SELECT 'd_bench' || lpad(i::text, 8, '0'), ($1::bigint + h::bigint * 3600000) / 3600000, $1::bigint + h::bigint * 3600000, h % 5, (h % 7) * 60000, 1000, 0
+         FROM generate_series(1, $2) AS i, generate_series(0, 743) AS h WHERE i % 13 <> 0`,
+        [MONTH_FROM, n],
+      );
+      await client.query('VACUUM ANALYZE');
+      const loadS = (performance.now() - t0) / 1000;
+      const size = Number((await client.query<{ b: string }>('SELECT pg_database_size(current_database()) AS b')).rows[0]?.b);
+      log(`  postgres: loaded ${PG_ENTRIES.toLocaleString('en')} entries, ${n} venues in ${loadS.toFixed(0)} s (${(size / 2 ** 30).toFixed(2)} GiB)`);
+      const runs: number[] = [];
+      let counted = 0;
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        counted = (await deploymentReport(store.deployment, { province: '46', month: '2021-10' }, Date.UTC(2021, 11, 1))).totals.entries;
+        runs.push(performance.now() - t);
+      }
+      const report = distribution(runs);
+      log(`  postgres: province 46, 2021-10: p50 ${report.p50.toFixed(0)} ms, max ${report.max.toFixed(0)} ms (${counted.toLocaleString('en')} entries counted)`);
+      return { entries: PG_ENTRIES, venues: n, dbGiB: size / 2 ** 30, reportMs: report };
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}

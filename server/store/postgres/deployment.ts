@@ -164,14 +164,17 @@ export class PostgresDeployment implements DeploymentStore {
           `SELECT d.id AS "deviceId", d.venue_id AS "venueId", v.commune_code AS "communeCode", d.enrolled_at AS "enrolledAt", d.revoked_at AS "revokedAt",
              greatest(
                (SELECT max(b.received_at) FROM batches b WHERE b.device_id = d.id AND b.received_at < $3),
-               (SELECT max(h.received_at) FROM heartbeat_history h WHERE h.device_id = d.id AND h.received_at < $3),
+               (SELECT h.received_at FROM heartbeat_history h WHERE h.device_id = d.id AND h.hour <= $5 AND h.received_at < $3 ORDER BY h.hour DESC LIMIT 1),
                (SELECT l.received_at FROM heartbeats_latest l WHERE l.device_id = d.id AND l.received_at < $3)
              ) AS "lastContactAt",
-             (SELECT max(h.oldest_pending_age_ms) FROM heartbeat_history h WHERE h.device_id = d.id AND h.received_at >= $4 AND h.received_at < $3) AS "maxBacklogAgeMs"
+             (SELECT max(h.oldest_pending_age_ms) FROM heartbeat_history h
+               WHERE h.device_id = d.id AND h.hour BETWEEN $6 AND $5 AND h.received_at >= $4 AND h.received_at < $3) AS "maxBacklogAgeMs"
            FROM devices d JOIN venues v ON v.id = d.venue_id
            WHERE ${area} AND d.enrolled_at < $3
            ORDER BY d.id`,
-          [...params, q.toMs, q.fromMs],
+          // Hour bounds keep each device's history on its primary key (device, hour): by received_at
+          // alone the planner walked the whole month's history once per device (59 s for 1,000 kiosks).
+          [...params, q.toMs, q.fromMs, hourOf(q.toMs), hourOf(q.fromMs)],
         )
       ).rows;
       const unlocatedVenues = Number((await c.query<{ n: number }>('SELECT count(*) AS n FROM venues WHERE commune_code IS NULL')).rows[0]?.n ?? 0);
