@@ -223,6 +223,8 @@ export const configSchema = z.strictObject({
       publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
       /** How often the offline risk list is synced. */
       riskSyncIntervalMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
+      /** How often the kiosk sends its signed heartbeat (fleet health); one is also sent on start. */
+      heartbeatIntervalMs: z.number().int().min(10_000).max(86_400_000).default(300_000),
     })
     .optional(),
   store: z.strictObject({
@@ -274,6 +276,12 @@ export const configSchema = z.strictObject({
        * encrypted to it at scan time: the SD card and the venue's server only hold ciphertext.
        */
       sealSubjectTo: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+      /**
+       * With sealSubjectTo: the day-keys file from `kiosk authority day-keys`. Each sealed entry then
+       * carries blind indexes of its identifiers, so the health department can trace without the
+       * operator reading who entered (docs/tracing.md). Days missing from the file get none.
+       */
+      blindIndexKeysFile: z.string().min(1).optional(),
       /**
        * What each entry keeps of the person, per QR format: `id` (the document number, QID, BHYT
        * number or certificate id: what tracing needs) or `none` (format and verdict only). Names,

@@ -33,6 +33,12 @@ export const subjectSchema = z.strictObject({
 });
 export type Subject = z.infer<typeof subjectSchema>;
 
+/** A second identifier of the same person (see `altSubject` on entries). */
+export const altSubjectSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('cmnd'), id: z.string().regex(/^(\d{9}|\d{12})$/, 'a cmnd number is 9 digits (or 12)') }),
+  z.strictObject({ type: z.literal('qid'), id: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'a qid is 6-64 letters, digits, - or _') }),
+]);
+
 /** Error envelope of every non-2xx answer. */
 export const wireErrorSchema = z.object({
   error: z.object({
@@ -186,6 +192,18 @@ export const wireEntrySchema = z.strictObject({
   correctedAt: z.number().int().nullable().default(null),
   /** The subject encrypted to the health authority's key (then `subject` is null); see docs/api.md. */
   sealedSubject: z.string().max(512).nullable().default(null),
+  /**
+   * Optional (added in 2026): the same person's second identifier read from the same QR: the old
+   * 9-digit CMND number a CCCD's QR carries, or the QID of an unmasked PC-COVID QR. Only a `cmnd`
+   * or `qid`, shaped as such; absent or null when the QR has none, and null when the subject is sealed.
+   */
+  altSubject: altSubjectSchema.nullable().optional(),
+  /**
+   * Optional (added in 2026), with a sealed subject: keyed blind indexes of the subject and then of
+   * its second identifier, each the first 16 bytes of HMAC-SHA-256(day key, "type:id"), base64url,
+   * under the authority's key for the entry's Vietnam day (docs/tracing.md).
+   */
+  blindIndex: z.array(z.string().regex(/^[A-Za-z0-9_-]{22}$/)).min(1).max(2).nullable().optional(),
 });
 export type WireEntry = z.output<typeof wireEntrySchema>;
 
@@ -265,6 +283,8 @@ export type StoredEntry = z.infer<typeof storedEntrySchema>;
 export const venueCreateSchema = z.strictObject({
   name: z.string().min(1).max(200),
   kind: z.enum(VENUE_KINDS),
+  /** The commune's code in the register of administrative units (5 digits); district and province follow. */
+  commune: z.string().max(10).optional(),
 });
 
 export const venueCreatedSchema = z.object({
@@ -293,6 +313,50 @@ export const timeResponseSchema = z.object({ serverTime: z.number() });
 
 /** `GET /v1/whoami` (signed): proves the key works; for diagnostics. */
 export const whoamiResponseSchema = z.object({ deviceId: z.string(), venueId: z.string(), serverTime: z.number() });
+
+// --- fleet health: heartbeats ---------------------------------------------------------------
+
+/** A heartbeat body larger than this is refused (413): the real one is well under 1 KiB. */
+export const MAX_HEARTBEAT_BYTES = 8 * 1024;
+
+const deviceStateSchema = z.enum(['connected', 'disconnected', 'waiting', 'absent', 'unknown']);
+const ageMsSchema = z.number().int().nonnegative().max(10 * 365 * 86_400_000).nullable();
+
+/**
+ * `POST /v1/heartbeat` (signed like a batch): a kiosk's health, on start and every
+ * `server.heartbeatIntervalMs` (5 min by default). Ages are in ms as the kiosk measured them; null
+ * when the kiosk has no such thing (nothing pending, a list never synced).
+ */
+export const heartbeatRequestSchema = z.strictObject({
+  deviceId: z.string().max(100),
+  /** The kiosk's wall clock when it sent this. */
+  sentAt: z.number().int(),
+  /** Server clock minus the kiosk's, as the kiosk learnt it (0 when it never had to correct). */
+  clockOffsetMs: z.number().int().min(-100 * 365 * 86_400_000).max(100 * 365 * 86_400_000),
+  clockSynced: z.boolean(),
+  appVersion: z.string().min(1).max(40),
+  uptimeS: z.number().int().nonnegative().max(10 * 365 * 86_400),
+  backlog: z.strictObject({
+    pending: z.number().int().nonnegative(),
+    oldestPendingAgeMs: ageMsSchema,
+  }),
+  lists: z.strictObject({
+    riskListAgeMs: ageMsSchema,
+    trustListAgeMs: ageMsSchema,
+    /** Since the last status answer from the server. */
+    statusAgeMs: ageMsSchema,
+  }),
+  freeDiskMiB: z.number().int().nonnegative().nullable(),
+  devices: z.strictObject({
+    scanner: deviceStateSchema,
+    gate: deviceStateSchema,
+    camera: deviceStateSchema,
+  }),
+});
+export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
+
+export const heartbeatResponseSchema = z.object({ receivedAt: z.number().int(), nextInMs: z.number().int() });
+export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
 // --- request signing ------------------------------------------------------------------------
 

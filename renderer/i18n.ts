@@ -54,6 +54,25 @@ const STRINGS = {
   techVenue: { vi: 'Địa điểm', en: 'Venue' },
   techNotProvisioned: { vi: 'chưa đăng ký', en: 'not provisioned' },
   techLog: { vi: 'Sự kiện gần đây', en: 'Recent events' },
+  // On a refusal the direction is where the kiosk stands, not an order: a small label.
+  directionLabelIn: { vi: 'Cổng vào', en: 'Entrance' },
+  directionLabelOut: { vi: 'Cổng ra', en: 'Exit' },
+  techColTime: { vi: 'Thời gian', en: 'Time' },
+  techColFormat: { vi: 'Loại mã', en: 'Format' },
+  techColVerdict: { vi: 'Kết quả', en: 'Verdict' },
+  techColReason: { vi: 'Lý do', en: 'Reason' },
+  techColSource: { vi: 'Nguồn', en: 'Source' },
+  techColLatency: { vi: 'Độ trễ', en: 'Latency' },
+  techRaw: { vi: 'Xem dữ liệu gốc (JSON)', en: 'Show raw events (JSON)' },
+  verdictAllow: { vi: 'cho vào', en: 'allowed' },
+  verdictDeny: { vi: 'từ chối', en: 'refused' },
+  verdictWarn: { vi: 'cần kiểm tra', en: 'check' },
+  sourceOnline: { vi: 'máy chủ', en: 'server' },
+  sourceCache: { vi: 'bộ nhớ đệm', en: 'cache' },
+  sourceRiskList: { vi: 'danh sách nguy cơ', en: 'risk list' },
+  sourceOffline: { vi: 'quy tắc ngoại tuyến', en: 'offline rule' },
+  sourceCredential: { vi: 'chứng nhận', en: 'certificate' },
+  sourceNone: { vi: '—', en: '—' },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 export type StringKey = keyof typeof STRINGS;

@@ -28,6 +28,10 @@ export interface NewEntry {
   entryId?: string;
   /** The subject encrypted to the health authority; `subject` is then null. */
   sealedSubject?: string | null;
+  /** The same person's second identifier from the same QR (old CMND, QID); null when sealed. */
+  altSubject?: Subject | null;
+  /** Blind indexes of a sealed subject and its second identifier (docs/tracing.md). */
+  blindIndex?: readonly string[] | null;
 }
 
 export interface StoredRef {
@@ -101,12 +105,14 @@ export class Outbox {
     this.bootRow = (db.prepare('SELECT id FROM boots WHERE boot_id = ?').get(options.bootId) as { id: number }).id;
     this.insertStmt = db.prepare(`
       INSERT INTO entries (entry_id, recorded_at, boot, mono_ms, clock_synced, direction, format, verdict,
-        reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, sealed_subject)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, sealed_subject, alt_type, alt_id, blind_index)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     // Each row leaves SQLite as its finished JSON text (docs/api.md "Uploading entries"): a batch of
     // thousands of entries costs one string per row instead of an object per row plus a
     // serialisation pass; on a Pi that keeps a catch-up's peak memory low.
-    const select = `SELECT e.seq, e.boot, json_object(
+    // altSubject and blindIndex appear only when set: an entry without them is byte-for-byte what
+    // servers before these fields accept (their schema refuses unknown fields).
+    const select = `SELECT e.seq, e.boot, json_remove(json_object(
         'entryId', lower(substr(hex(e.entry_id), 1, 8) || '-' || substr(hex(e.entry_id), 9, 4) || '-' ||
           substr(hex(e.entry_id), 13, 4) || '-' || substr(hex(e.entry_id), 17, 4) || '-' || substr(hex(e.entry_id), 21, 12)),
         'seq', e.seq,
@@ -124,7 +130,11 @@ export class Outbox {
         'dataAgeMs', e.data_age_ms,
         'latencyMs', e.latency_ms,
         'correctedAt', CASE WHEN e.clock_synced = 0 AND a.mono_ms IS NOT NULL THEN CAST(round(a.wall_ms + (e.mono_ms - a.mono_ms)) AS INTEGER) END,
-        'sealedSubject', e.sealed_subject) AS json
+        'sealedSubject', e.sealed_subject,
+        'altSubject', json(CASE WHEN e.alt_type IS NULL THEN 'null' ELSE json_object('type', e.alt_type, 'id', e.alt_id) END),
+        'blindIndex', json(CASE WHEN e.blind_index IS NULL THEN 'null' ELSE '["' || replace(e.blind_index, ',', '","') || '"]' END)),
+        CASE WHEN e.alt_type IS NULL THEN '$.altSubject' ELSE '$.__kept' END,
+        CASE WHEN e.blind_index IS NULL THEN '$.blindIndex' ELSE '$.__kept' END) AS json
       FROM entries e JOIN boots b ON b.id = e.boot LEFT JOIN time_anchors a ON a.boot = e.boot`;
     this.pendingStmt = db.prepare(`${select} WHERE e.seq > ? ORDER BY e.seq LIMIT ?`);
     this.rangeStmt = db.prepare(`${select} WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`);
@@ -181,6 +191,9 @@ export class Outbox {
         entry.dataAgeMs,
         entry.latencyMs,
         entry.sealedSubject ?? null,
+        entry.altSubject?.type ?? null,
+        entry.altSubject?.id ?? null,
+        entry.blindIndex?.length ? entry.blindIndex.join(',') : null,
       );
       return { entryId: stringifyUuid(idBytes), seq: Number(info.lastInsertRowid) };
     } catch (err) {

@@ -17,6 +17,12 @@ describe('parsePayload: vn-cccd', () => {
     expect(JSON.stringify(c)).not.toMatch(/Bến Nghé|15082003/);
   });
 
+  it('keeps the old CMND number the QR carries as the second identifier', () => {
+    const c = parse(TUYET.replace('||', '|025123456|'));
+    expect(c).toMatchObject({ subject: { type: 'cccd', id: '079303001234' }, altSubject: { type: 'cmnd', id: '025123456' } });
+    expect(parse(TUYET).altSubject).toBeUndefined();
+  });
+
   it('reads the 11-field variant', () => {
     const c = parse(`${TUYET}||||`);
     expect(c.format).toBe('vn-cccd');
@@ -58,7 +64,7 @@ describe('parsePayload: vn-pccovid', () => {
   const [p] = makePeople(1, 3);
   it('uses the ID number when it is shown in full', () => {
     const c = parse(pcCovidQr(p!));
-    expect(c).toMatchObject({ format: 'vn-pccovid', subject: { type: 'cccd', id: p!.cccd } });
+    expect(c).toMatchObject({ format: 'vn-pccovid', subject: { type: 'cccd', id: p!.cccd }, altSubject: { type: 'qid', id: p!.qid } });
   });
 
   it('uses the QID when the number is masked', () => {

@@ -11,6 +11,8 @@ export interface Credential {
   assurance: Assurance;
   /** The identifier the status lookup and the tracing record need; null when unreadable. */
   subject: Subject | null;
+  /** The same person's second identifier printed in the same QR (a CCCD's old CMND number, a PC-COVID QR's QID). */
+  altSubject?: Subject;
   /** Masked for the guard: family name plus initials. */
   displayName?: string;
   /** Reasons the payload layer already knows (unreadable, unknown-format, scanner-mode-ascii…). */

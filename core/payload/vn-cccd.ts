@@ -46,6 +46,8 @@ export function parseCccd(fields: readonly string[]): Credential {
     format: 'vn-cccd',
     assurance: 'identity-only',
     subject: { type: 'cccd', id },
+    // The old 9-digit CMND number: a case registered under it before 2021 is the same person.
+    ...(oldId === '' ? {} : { altSubject: { type: 'cmnd' as const, id: oldId } }),
     displayName: maskName(name),
     reasons: [],
     facts: { fieldCount: fields.length, province: id.slice(0, 3) },

@@ -45,6 +45,8 @@ export function parsePcCovid(fields: readonly string[]): Credential {
     format: 'vn-pccovid',
     assurance: 'identity-only',
     subject: isMasked ? { type: 'qid', id: qid } : { type, id: number },
+    // Unmasked, the QR names the person twice: the document number for lookups, the QID for tracing.
+    ...(isMasked ? {} : { altSubject: { type: 'qid' as const, id: qid } }),
     displayName: maskName(name.replaceAll('*', '')),
     reasons: [],
     facts: { isMasked, extEntries: ext === '' ? 0 : ext.split(';').length },

@@ -12,6 +12,7 @@ import { parsePayload, type DccVerifier } from '../payload/parse.ts';
 import { unreadable, type Credential } from '../payload/types.ts';
 import type { StatusChecker } from '../status/status-checker.ts';
 import type { Uploader } from '../upload/uploader.ts';
+import type { BlindIndexer } from '../privacy/blind-index.ts';
 import type { SubjectSealer } from '../privacy/seal.ts';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -30,6 +31,8 @@ export interface KioskCoreOptions {
   isClockSynced: () => boolean;
   /** Encrypts subjects to the health authority (privacy option). */
   sealer?: SubjectSealer;
+  /** With a sealer: blind indexes of the sealed identifiers under the authority's day keys (docs/tracing.md). */
+  blindIndexer?: BlindIndexer;
   emit: EventSink;
   log: Logger;
   /** EU DCC verification (trust list + clock); without it a DCC is denied as unverifiable. */
@@ -180,9 +183,11 @@ export class KioskCore {
     const entryId = uuidv7();
     const storedSubject = this.o.unstoredSubjects?.has(credential.format) ? null : credential.subject;
     const isSealed = this.o.sealer !== undefined && storedSubject !== null;
+    const storedAlt = storedSubject === null ? null : (credential.altSubject ?? null);
+    const recordedAt = clock.nowMs();
     const entry: NewEntry = {
       entryId,
-      recordedAt: clock.nowMs(),
+      recordedAt,
       monoMs: this.o.bootMonoMs(),
       clockSynced: this.o.isClockSynced(),
       direction,
@@ -193,6 +198,9 @@ export class KioskCore {
       status: decision.status,
       subject: isSealed ? null : storedSubject,
       sealedSubject: isSealed && storedSubject ? (this.o.sealer as SubjectSealer).seal(storedSubject, entryId) : null,
+      // Sealed, the second identifier travels only as a blind index: in plain text it would name the person.
+      altSubject: isSealed ? null : storedAlt,
+      blindIndex: isSealed && storedSubject && this.o.blindIndexer ? this.o.blindIndexer.indexes(storedAlt ? [storedSubject, storedAlt] : [storedSubject], recordedAt) : null,
       dataAgeMs: decision.dataAgeMs,
       latencyMs: 0,
     };

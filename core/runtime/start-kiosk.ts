@@ -12,11 +12,13 @@ import { loadDeviceIdentity } from '../identity/device-key.ts';
 import type { Logger } from '../log.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { KioskCore } from '../pipeline/kiosk-core.ts';
+import { BlindIndexer } from '../privacy/blind-index.ts';
 import { SubjectSealer } from '../privacy/seal.ts';
 import { HttpStatusChecker } from '../status/http-status-checker.ts';
 import { RiskList, RiskListSync } from '../status/risk-list.ts';
 import { OfflineStatusChecker, type StatusChecker } from '../status/status-checker.ts';
 import { Uploader } from '../upload/uploader.ts';
+import { HealthFold, HeartbeatSender } from './heartbeat.ts';
 import { bootMonoMs, clockSyncProbe, peakRssMiB, readBootId } from './host-facts.ts';
 import { createDccVerifier } from '../dcc/credential.ts';
 import { readTrustFile, TrustListHolder, TrustListSync } from '../dcc/trust-list.ts';
@@ -30,7 +32,12 @@ export interface StartKioskOptions {
   /** Overrides for tests: the boot-monotonic clock and the NTP-synchronised probe. */
   bootMonoMs?: () => number;
   isClockSynced?: () => boolean;
+  /** Reported in heartbeats (default: this software's version). */
+  appVersion?: string;
 }
+
+/** This software's version, reported in heartbeats (kept equal to package.json's). */
+export const APP_VERSION = '0.1.0';
 
 export interface RunningKiosk {
   core: KioskCore;
@@ -50,8 +57,14 @@ const SERVER_ANCHOR_EVERY_MS = 10 * 60_000;
 
 /** Composes the kiosk from its configuration. Used by `kiosk run`, the demo, and Electron's core process. */
 export async function startKiosk(config: KioskConfig, options: StartKioskOptions): Promise<RunningKiosk> {
-  const { drivers, emit, log } = options;
+  const { drivers, log } = options;
   const clock = options.clock ?? systemClock;
+  // Every event also feeds the heartbeat's view of the devices.
+  const health = new HealthFold(clock);
+  const emit: EventSink = (event) => {
+    health.observe(event);
+    options.emit(event);
+  };
   const boot = options.bootMonoMs ?? bootMonoMs;
   const isClockSynced = options.isClockSynced ?? clockSyncProbe();
   const outbox = Outbox.open({ path: config.store.path, bootId: readBootId(), nowMs: () => clock.nowMs() });
@@ -95,6 +108,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
   let status: StatusChecker = new OfflineStatusChecker();
   let uploader: Uploader | undefined;
   let riskSync: RiskListSync | undefined;
+  let heartbeat: HeartbeatSender | undefined;
   if (config.server && config.device) {
     const identity = loadDeviceIdentity(config.device.id, config.device.keyFile);
     const http = new HttpClient({
@@ -151,6 +165,23 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
       log: log.child({ part: 'upload' }),
       deviceId: config.device.id,
       requestTimeoutMs: config.upload.requestTimeoutMs,
+    });
+    heartbeat = new HeartbeatSender({
+      http,
+      clock,
+      log: log.child({ part: 'heartbeat' }),
+      intervalMs: config.server.heartbeatIntervalMs,
+      facts: {
+        deviceId: config.device.id,
+        appVersion: options.appVersion ?? APP_VERSION,
+        storeDir: dirname(config.store.path),
+        backlog: () => outbox.stats(),
+        riskListSyncedAt: () => outbox.riskList.state().syncedAt,
+        trustListSyncedAt: () => trustList.state().syncedAt,
+        clockOffsetMs: () => http.serverClockOffsetMs,
+        isClockSynced,
+        health,
+      },
     });
   } else {
     const message = 'kiosk is not provisioned: decisions use the offline rule and entries stay in the outbox (run `kiosk provision`)';
@@ -219,6 +250,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     bootMonoMs: boot,
     isClockSynced,
     ...(config.privacy.sealSubjectTo ? { sealer: new SubjectSealer(config.privacy.sealSubjectTo) } : {}),
+    ...(config.privacy.sealSubjectTo && config.privacy.blindIndexKeysFile ? { blindIndexer: BlindIndexer.fromFile(config.privacy.blindIndexKeysFile) } : {}),
     unstoredSubjects: new Set(Object.entries(config.privacy.subjects).filter(([, keep]) => keep === 'none').map(([format]) => format)),
     verifyDcc: createDccVerifier({
       trust: () => trustList.get(),
@@ -250,6 +282,8 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
     scanner: drivers.scanner.id,
     gate: drivers.gate.id,
   });
+  // After "ready": the first beat already reports the devices as started.
+  heartbeat?.start();
 
   let stopped: Promise<void> | undefined;
   return {
@@ -268,6 +302,7 @@ export async function startKiosk(config: KioskConfig, options: StartKioskOptions
         for (const t of timers) clearInterval(t);
         await riskSync?.stop();
         await trustSync?.stop();
+        await heartbeat?.stop();
         await core.stop();
         outbox.close();
         const peak = peakRssMiB();

@@ -96,7 +96,8 @@ export function startGuard(api: KioskApi, root: HTMLElement = el('app')): GuardH
     const certificate = v.facts ? [v.facts.product, v.facts.dose].filter((x) => x !== undefined).join(' ') : '';
     el('result-name').textContent = [v.displayName ?? '', certificate].filter((x) => x !== '').join(' · ');
     el('result-status').textContent = v.status === 'unknown' || v.source === 'credential' || v.source === 'none' ? '' : `${t('status', locale)}: ${t(STATUS_KEYS[v.status], locale)}`;
-    el('result-direction').textContent = t(v.direction === 'out' ? 'directionOut' : 'directionIn', locale);
+    const isOut = v.direction === 'out';
+    el('result-direction').textContent = v.verdict === 'allow' ? t(isOut ? 'directionOut' : 'directionIn', locale) : t(isOut ? 'directionLabelOut' : 'directionLabelIn', locale);
     root.dataset.entryId = v.entryId;
     if (isSoundOn) playVerdictSound(v.verdict);
     if (backToIdle !== undefined) clearTimeout(backToIdle);
@@ -252,6 +253,16 @@ function installTechnician(api: KioskApi, root: HTMLElement, locale: () => Local
     el('tech-gate').textContent = t('techGateTest', l);
     el('tech-screen-test').textContent = t('techScreenTest', l);
     el('tech-log-title').textContent = t('techLog', l);
+    const columns = [
+      ['tech-col-time', 'techColTime'],
+      ['tech-col-format', 'techColFormat'],
+      ['tech-col-verdict', 'techColVerdict'],
+      ['tech-col-reason', 'techColReason'],
+      ['tech-col-source', 'techColSource'],
+      ['tech-col-latency', 'techColLatency'],
+    ] as const;
+    for (const [id, key] of columns) el(id).textContent = t(key, l);
+    el('tech-raw-toggle').textContent = t('techRaw', l);
     el('tech-pin').hidden = isUnlocked;
     el('tech-panel').hidden = !isUnlocked;
   };
@@ -296,6 +307,9 @@ function installTechnician(api: KioskApi, root: HTMLElement, locale: () => Local
         return [dt, dd];
       }),
     );
+    // Bookkeeping events (stored, uploaded) stay in the raw view; the table is what a technician reads.
+    const readable = reply.recent.filter((e) => e.type !== 'stored' && e.type !== 'uploaded');
+    el('tech-events-body').replaceChildren(...readable.slice().reverse().map((e) => eventRow(e, l)));
     el('tech-log').replaceChildren(
       ...reply.recent
         .slice()
@@ -378,4 +392,34 @@ if (typeof window !== 'undefined') {
     // For tests and the technician: the camera's frame counters.
     (window as unknown as { __kioskCamera?: () => CameraStats | undefined }).__kioskCamera = () => guard.camera();
   }
+}
+
+const VERDICT_KEYS = { allow: 'verdictAllow', deny: 'verdictDeny', warn: 'verdictWarn' } as const satisfies Record<VerdictEvent['verdict'], StringKey>;
+const SOURCE_KEYS = {
+  online: 'sourceOnline',
+  cache: 'sourceCache',
+  'risk-list': 'sourceRiskList',
+  offline: 'sourceOffline',
+  credential: 'sourceCredential',
+  none: 'sourceNone',
+} as const satisfies Record<VerdictEvent['source'], StringKey>;
+
+/** One row of the technician's events table: a verdict in words, any other event by its type. */
+function eventRow(e: KioskEvent, l: Locale): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  const at = 'at' in e && typeof e.at === 'number' ? new Date(e.at).toLocaleTimeString(l === 'vi' ? 'vi-VN' : 'en-GB', { hour12: false }) : '';
+  const cells =
+    e.type === 'verdict'
+      ? [at, e.format, t(VERDICT_KEYS[e.verdict], l), reasonLine(e.reasons, l), t(SOURCE_KEYS[e.source], l), `${Math.round(e.latencyMs)} ms`]
+      : [at, e.type, '', 'message' in e && typeof e.message === 'string' ? e.message : '', '', ''];
+  if (e.type === 'verdict') tr.dataset.verdict = e.verdict;
+  tr.replaceChildren(
+    ...cells.map((text, i) => {
+      const td = document.createElement('td');
+      td.textContent = text;
+      if (i === 5) td.className = 'num';
+      return td;
+    }),
+  );
+  return tr;
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { machine, type Figures, type Suite } from './common.ts';
 import { cameraSuite } from './camera.ts';
 import { dccSuite } from './dcc.ts';
+import { deploymentSuite } from './deployment.ts';
 import { framingSuite } from './framing.ts';
 import { pipelineSuite } from './pipeline.ts';
 import { riskListSuite } from './risk-list.ts';
@@ -16,7 +17,7 @@ import { uploadSuite } from './upload.ts';
  * `npm run bench [-- --json FILE] [-- --only a,b]`: every figure of docs/benchmarks.md, measured in
  * one run on this machine. Human-readable progress on stderr; `--json` writes all figures.
  */
-const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite, serverIngestSuite, serverQueriesSuite];
+const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite, serverIngestSuite, serverQueriesSuite, deploymentSuite];
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
 const only = values.only?.split(',');

@@ -182,10 +182,34 @@ venue
   .addOption(new Option('--code-ttl-hours <h>', 'enrollment code validity').argParser(int('--code-ttl-hours', 1, 24 * 30)).default(24))
   .option('--url <url>', 'the server URL kiosks will use: adds "enrollmentQr" (KIOSK-ENROLL:…) to the output')
   .option('--qr <file.png>', 'with --url: also write the enrollment QR as a PNG to print')
+  .option('--commune <code>', 'the commune (xã/phường/thị trấn) by its code in the 2021 register; district and province follow')
+  .option('--district <code>', 'with --commune: the district it must belong to (a check)')
+  .option('--province <code>', 'with --commune: the province it must belong to (a check)')
   .option('--json', 'print {"venueId","enrollmentCode","expiresAt"}')
-  .action(async (o: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }) => {
+  .action(async (o: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string; commune?: string; district?: string; province?: string }) => {
     const { venueAdd } = await import('./server.ts');
     await venueAdd(o);
+  });
+venue
+  .command('place')
+  .description('give an existing venue its commune (venues without one are reported as "chưa có địa bàn")')
+  .requiredOption('--venue <id>', 'venue id')
+  .requiredOption('--commune <code>', 'commune code in the 2021 register')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print JSON')
+  .action(async (o: { venue: string; commune: string; db?: string; json?: boolean }) => {
+    const { venuePlace } = await import('./server.ts');
+    await venuePlace(o);
+  });
+venue
+  .command('list')
+  .description('venues with their commune, district and province ("chưa có địa bàn" when none)')
+  .option('--db <file|url>', DB_HELP)
+  .option('--province <code>', 'only this province')
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; province?: string; json?: boolean }) => {
+    const { venueList } = await import('./server.ts');
+    await venueList(o);
   });
 venue
   .command('code')
@@ -217,15 +241,36 @@ server
 
 server
   .command('report')
-  .description("a venue's monthly (or daily) entry/exit report, Vietnam days")
+  .argument('[kind]', '"deployment": the monthly deployment report of a province (--province, --month); without it: one venue\'s report (--venue)')
+  .description("a venue's monthly (or daily) entry/exit report, Vietnam days; or `report deployment`, a province's monthly deployment report")
   .option('--db <file|url>', DB_HELP)
-  .requiredOption('--venue <id>', 'venue id')
+  .option('--venue <id>', 'venue id (venue report)')
   .option('--month <YYYY-MM>', 'monthly report with a daily breakdown')
-  .option('--date <YYYY-MM-DD>', 'daily report')
+  .option('--date <YYYY-MM-DD>', 'daily report (venue report)')
+  .option('--province <code>', 'deployment: province code (e.g. 46, Thừa Thiên Huế)')
+  .option('--district <code>', 'deployment: only this district')
   .option('--json', 'print the report as JSON')
-  .action(async (o: { db?: string; venue: string; month?: string; date?: string; json?: boolean }) => {
+  .option('--csv', 'deployment: one row per commune, UTF-8 with BOM, Vietnamese headers')
+  .action(async (kind: string | undefined, o: { db?: string; venue?: string; month?: string; date?: string; province?: string; district?: string; json?: boolean; csv?: boolean }) => {
+    if (kind === 'deployment') {
+      const { deploymentReportCommand } = await import('./server.ts');
+      await deploymentReportCommand(o);
+      return;
+    }
     const { report } = await import('./server.ts');
-    await report(o);
+    await report({ ...o, ...(kind === undefined ? {} : { kind }) });
+  });
+
+server
+  .command('fleet')
+  .description('kiosks with their last heartbeat and upload, the silent ones first')
+  .option('--db <file|url>', DB_HELP)
+  .option('--province <code>', 'only this province')
+  .option('--silent-hours <h>', 'silent after this many hours without a heartbeat or upload', '24')
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; province?: string; silentHours: string; json?: boolean }) => {
+    const { fleetCommand } = await import('./server.ts');
+    await fleetCommand(o);
   });
 
 server
@@ -238,6 +283,96 @@ server
   .action(async (o: { db?: string; count: number; seed: number; json?: boolean }) => {
     const { seed } = await import('./server.ts');
     await seed(o);
+  });
+
+const token = server.command('token').description('role tokens for the API: health, ict, venue, operator');
+token
+  .command('add')
+  .description('make a role token: printed once, only its SHA-256 is stored')
+  .requiredOption('--role <role>', 'health (trace, exposure, entries), ict (deployment, fleet), venue (its own venue), operator (venues, devices, trust list)')
+  .option('--venue <id>', 'for role venue: the one venue it may see')
+  .option('--label <text>', 'who holds it (shown by token list)')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"id","role","venueId","createdAt","token"}')
+  .action(async (o: { role: string; venue?: string; label?: string; db?: string; json?: boolean }) => {
+    const { tokenAdd } = await import('./tokens.ts');
+    await tokenAdd(o);
+  });
+token
+  .command('list')
+  .description('list role tokens (ids, roles, venues, revocation; never the tokens)')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; json?: boolean }) => {
+    const { tokenList } = await import('./tokens.ts');
+    await tokenList(o);
+  });
+token
+  .command('revoke <id>')
+  .description('revoke a token: from now on it answers 401')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"id","revokedAt"}')
+  .action(async (id: string, o: { db?: string; json?: boolean }) => {
+    const { tokenRevoke } = await import('./tokens.ts');
+    await tokenRevoke({ ...o, id });
+  });
+
+server
+  .command('audit')
+  .description('the append-only audit of traces, exposure queries and exports')
+  .option('--db <file|url>', DB_HELP)
+  .addOption(new Option('--after <seq>', 'records after this one').argParser(int('--after', 0)))
+  .addOption(new Option('--limit <n>', 'at most this many records').argParser(int('--limit', 1, 100_000)))
+  .option('--json', 'print a JSON array')
+  .action(async (o: { db?: string; json?: boolean; after?: number; limit?: number }) => {
+    const { auditList } = await import('./tokens.ts');
+    await auditList(o);
+  });
+
+server
+  .command('trace')
+  .description('contacts of a case: its visits in the window and everyone whose presence overlapped one (F1; F2 with --depth 2)')
+  .option('--db <file|url>', DB_HELP)
+  .requiredOption('--subject <type:id>', 'the case, e.g. cccd:079303001234 (also cmnd, qid, passport, bhyt)')
+  .requiredOption('--from <iso>', 'window start (2021-09-01 is that day 00:00 in Vietnam)')
+  .requiredOption('--to <iso>', 'window end')
+  .option('--margin-min <m>', 'widen each visit by this many minutes (default 30)')
+  .option('--depth <1|2>', '2: contacts of contacts too (F2)')
+  .option('--dwell <kind=min,...>', 'stay assumed without an exit scan, per venue kind (defaults in docs/tracing.md)')
+  .addOption(new Option('--retention-days <d>', 'the longest window allowed').argParser(int('--retention-days', 1, 3650)).default(21))
+  .option('--json', 'one JSON object with visits and contacts')
+  .option('--csv', 'one row per contact, UTF-8 with BOM, Vietnamese headers')
+  .action(async (o: { db?: string; subject: string; from: string; to: string; marginMin?: string; depth?: string; dwell?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
+    const { traceCommand } = await import('./tracing.ts');
+    await traceCommand(o);
+  });
+
+server
+  .command('exposure')
+  .description('outbreak venues: where the cases went, ranked by people exposed, with first and last case visit')
+  .option('--db <file|url>', DB_HELP)
+  .requiredOption('--cases <file>', 'one case per line as TYPE:ID (# comments and blank lines skipped; up to 100,000)')
+  .requiredOption('--from <iso>', 'window start')
+  .requiredOption('--to <iso>', 'window end')
+  .option('--margin-min <m>', 'widen each case visit by this many minutes (default 30)')
+  .option('--dwell <kind=min,...>', 'stay assumed without an exit scan, per venue kind')
+  .addOption(new Option('--retention-days <d>', 'the longest window allowed').argParser(int('--retention-days', 1, 3650)).default(21))
+  .option('--json', 'one JSON object with venues')
+  .option('--csv', 'one row per venue, UTF-8 with BOM, Vietnamese headers')
+  .action(async (o: { db?: string; cases: string; from: string; to: string; marginMin?: string; dwell?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
+    const { exposureCommand } = await import('./tracing.ts');
+    await exposureCommand(o);
+  });
+
+const identities = server.command('identities').description('the person registry: identifiers of one person (QID, CCCD, old CMND)');
+identities
+  .command('import <file>')
+  .description('link identifiers: one person per line, e.g. "qid:QR0001123456 cccd:079303001234 cmnd:025123456"')
+  .option('--db <file|url>', DB_HELP)
+  .option('--json', 'print {"people","links"}')
+  .action(async (file: string, o: { db?: string; json?: boolean }) => {
+    const { identitiesImport } = await import('./tracing.ts');
+    await identitiesImport({ ...o, file });
   });
 
 server

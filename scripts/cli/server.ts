@@ -11,8 +11,11 @@ import cluster from 'node:cluster';
 import { buildServer } from '../../server/http/app.ts';
 import { openStore, redactDb } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
-import { makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { identityLinksOf, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { fail, printJson } from './output.ts';
+import { adminUnits, type VenueLocation } from '../../server/services/admin-units.ts';
+import { deploymentCsv, deploymentReport, describeLocation } from '../../server/services/deployment.ts';
+import { fleetView, HEARTBEAT_HISTORY_DAYS, silentAfterMsOf } from '../../server/services/fleet.ts';
 
 const valueSetsSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
@@ -24,7 +27,7 @@ export function dbOf(o: { db?: string }): string {
 }
 
 /** Opens the store, runs `work`, closes it; any failure is printed for a technician with its exit code. */
-async function withStore<T>(db: string, work: (store: ServerStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(db: string, work: (store: ServerStore) => Promise<T>): Promise<T> {
   let store: ServerStore | undefined;
   try {
     store = await openStore(db);
@@ -62,6 +65,7 @@ export async function serverStart(options: ServerStartOptions): Promise<void> {
   const housekeeping = async () => {
     try {
       await store.maintain(options.retentionDays);
+      await store.deployment.pruneHeartbeats(Date.now() - HEARTBEAT_HISTORY_DAYS * 86_400_000);
     } catch (err) {
       process.stderr.write(`kiosk server: housekeeping failed (will retry in an hour): ${(err as Error).message}\n`);
     }
@@ -141,16 +145,38 @@ async function enrollmentQr(code: string, options: { url?: string; qr?: string }
   return text;
 }
 
-export async function venueAdd(options: { name: string; kind: string; db?: string; json?: boolean; codeTtlHours: number; url?: string; qr?: string }): Promise<void> {
+export async function venueAdd(options: {
+  name: string;
+  kind: string;
+  db?: string;
+  json?: boolean;
+  codeTtlHours: number;
+  url?: string;
+  qr?: string;
+  commune?: string;
+  district?: string;
+  province?: string;
+}): Promise<void> {
   if (!(VENUE_KINDS as readonly string[]).includes(options.kind)) {
     fail(new KioskError('bad-request', `--kind must be one of ${VENUE_KINDS.join(', ')}`));
   }
+  let location: VenueLocation | undefined;
+  try {
+    if (options.commune === undefined && (options.district !== undefined || options.province !== undefined)) {
+      throw new KioskError('bad-request', '--district and --province check a --commune: give the commune code');
+    }
+    // Checked before anything is written: a refused code leaves no venue behind.
+    location = options.commune === undefined ? undefined : locateVenue(options.commune, options.district, options.province);
+  } catch (err) {
+    fail(err);
+  }
   await withStore(dbOf(options), async (store) => {
     const created = await store.createVenue(options.name, options.kind as VenueKind, options.codeTtlHours * 3600_000);
+    if (location) await store.deployment.setVenueLocation(created.venueId, location);
     const qrText = await enrollmentQr(created.enrollmentCode, options);
-    if (options.json) printJson({ ...created, ...(qrText ? { enrollmentQr: qrText } : {}) });
+    if (options.json) printJson({ ...created, ...(location ? { location } : {}), ...(qrText ? { enrollmentQr: qrText } : {}) });
     else {
-      process.stdout.write(`venue ${created.venueId} created; enrollment code ${created.enrollmentCode} (valid until ${new Date(created.expiresAt).toISOString()})\n`);
+      process.stdout.write(`venue ${created.venueId} created (${describeLocation(location ?? null)}); enrollment code ${created.enrollmentCode} (valid until ${new Date(created.expiresAt).toISOString()})\n`);
       if (qrText) process.stdout.write(`enrollment QR: ${qrText}${options.qr ? ` (written to ${options.qr})` : ''}\n`);
     }
   });
@@ -195,10 +221,13 @@ export async function listEntries(options: { db?: string; json?: boolean; count?
   });
 }
 
-export async function report(options: { db?: string; venue: string; month?: string; date?: string; json?: boolean }): Promise<void> {
+export async function report(options: { db?: string; venue?: string; month?: string; date?: string; json?: boolean; kind?: string }): Promise<void> {
+  if (options.kind !== undefined) fail(new KioskError('bad-request', `unknown report "${options.kind}": the reports are "deployment" (kiosk server report deployment) and a venue's (--venue)`));
+  if (options.venue === undefined) fail(new KioskError('bad-request', "give --venue ID for a venue's report, or `kiosk server report deployment --province P --month YYYY-MM`"));
+  const venueId = options.venue;
   if ((options.month === undefined) === (options.date === undefined)) fail(new KioskError('bad-request', 'give exactly one of --month YYYY-MM or --date YYYY-MM-DD'));
   await withStore(dbOf(options), async (store) => {
-    const r = await store.report(options.venue, options.month !== undefined ? { month: options.month } : { date: options.date as string });
+    const r = await store.report(venueId, options.month !== undefined ? { month: options.month } : { date: options.date as string });
     if (options.json) {
       printJson(r);
       return;
@@ -217,10 +246,12 @@ export async function seed(options: { db?: string; count: number; seed: number; 
   await withStore(dbOf(options), async (store) => {
     const people = makePeople(options.count, options.seed);
     await seedStatuses(store, people);
+    // The person registry: QID, CCCD and old CMND of each person (tracing follows all of them).
+    const links = await store.tracing.linkIdentities(identityLinksOf(people));
     const byStatus: Record<string, number> = {};
     for (const p of people) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
-    if (options.json) printJson({ people: people.length, byStatus });
-    else process.stdout.write(`seeded ${people.length} people: ${JSON.stringify(byStatus)}\n`);
+    if (options.json) printJson({ people: people.length, byStatus, identityLinks: links });
+    else process.stdout.write(`seeded ${people.length} people (${links} identity links): ${JSON.stringify(byStatus)}\n`);
   });
 }
 
@@ -239,5 +270,92 @@ export async function trustImport(options: { file: string; db?: string; valueSet
     const r = await store.trustList.import(entries, valueSets);
     if (options.json) printJson(r);
     else process.stdout.write(`trust list version ${r.version}: ${r.added} added, ${r.removed} removed, ${r.unchanged} unchanged\n`);
+  });
+}
+
+function locateVenue(commune: string, district?: string, province?: string): VenueLocation {
+  return adminUnits().locate({ commune, ...(district === undefined ? {} : { district }), ...(province === undefined ? {} : { province }) });
+}
+
+export async function venuePlace(options: { venue: string; commune: string; db?: string; json?: boolean }): Promise<void> {
+  let location: VenueLocation;
+  try {
+    location = locateVenue(options.commune);
+  } catch (err) {
+    fail(err);
+  }
+  await withStore(dbOf(options), async (store) => {
+    await store.deployment.setVenueLocation(options.venue, location);
+    if (options.json) printJson({ venueId: options.venue, location });
+    else process.stdout.write(`venue ${options.venue}: ${describeLocation(location)}\n`);
+  });
+}
+
+export async function venueList(options: { db?: string; province?: string; json?: boolean }): Promise<void> {
+  let province: string | undefined;
+  try {
+    province = options.province === undefined ? undefined : adminUnits().province(options.province).code;
+  } catch (err) {
+    fail(err);
+  }
+  await withStore(dbOf(options), async (store) => {
+    const venues = await store.deployment.venues(province === undefined ? {} : { provinceCode: province });
+    if (options.json) {
+      printJson(venues.map((v) => ({ ...v, place: describeLocation(v.location) })));
+      return;
+    }
+    for (const v of venues) process.stdout.write(`${v.id}  ${v.kind.padEnd(12)} ${v.name} — ${describeLocation(v.location)}\n`);
+    process.stdout.write(`${venues.length} venues\n`);
+  });
+}
+
+export async function deploymentReportCommand(options: { db?: string; province?: string; district?: string; month?: string; json?: boolean; csv?: boolean; venue?: string; date?: string }): Promise<void> {
+  if (options.venue !== undefined || options.date !== undefined) fail(new KioskError('bad-request', "--venue and --date belong to a venue's report (kiosk server report --venue ID)"));
+  if (options.province === undefined || options.month === undefined) fail(new KioskError('bad-request', 'give --province CODE and --month YYYY-MM'));
+  if (options.json && options.csv) fail(new KioskError('bad-request', 'give one of --json or --csv'));
+  const req = { province: options.province, month: options.month, ...(options.district === undefined ? {} : { district: options.district }) };
+  await withStore(dbOf(options), async (store) => {
+    const r = await deploymentReport(store.deployment, req, Date.now());
+    if (options.json) return printJson(r);
+    if (options.csv) return void process.stdout.write(deploymentCsv(r));
+    const out = (s: string) => process.stdout.write(`${s}\n`);
+    out(`Báo cáo triển khai ${r.district ? `${r.district.name}, ` : ''}${r.province.name}, tháng ${r.month.slice(5)}/${r.month.slice(0, 4)} (${r.period.from} – ${r.period.to})`);
+    out('district  commune  venues  uploaded  kiosks  silent  entries  oldest-backlog-h  name');
+    for (const c of r.communes) {
+      if (c.venues === 0 && c.kiosks === 0 && c.entries === 0) continue;
+      out(
+        `${c.districtCode.padEnd(8)}  ${c.communeCode.padEnd(7)}  ${String(c.venues).padStart(6)}  ${String(c.venuesUploaded).padStart(8)}  ${String(c.kiosks).padStart(6)}  ${String(c.silentKiosks).padStart(6)}  ${String(c.entries).padStart(7)}  ${(c.oldestBacklogMs === null ? '' : (c.oldestBacklogMs / 3600_000).toFixed(1)).padStart(16)}  ${c.communeName}, ${c.districtName}`,
+      );
+    }
+    const t = r.totals;
+    out(`total: ${t.venues} venues (${t.venuesUploaded} uploaded this month), ${t.kiosks} kiosks (${t.silentKiosks} silent > 24 h), ${t.entries} entries`);
+    out(`communes without a venue: ${t.communesWithoutVenue} of ${t.communes} (${(t.shareWithoutVenue * 100).toFixed(1)}%)`);
+    if (r.unlocatedVenues > 0) out(`${r.unlocatedVenues} venues have no location ("chưa có địa bàn") and are in no province's figures: kiosk server venue place --venue ID --commune CODE`);
+    return undefined;
+  });
+}
+
+export async function fleetCommand(options: { db?: string; province?: string; silentHours: string; json?: boolean }): Promise<void> {
+  let silentAfterMs: number;
+  let province: string | undefined;
+  try {
+    silentAfterMs = silentAfterMsOf(options.silentHours);
+    province = options.province === undefined ? undefined : adminUnits().province(options.province).code;
+  } catch (err) {
+    fail(err);
+  }
+  await withStore(dbOf(options), async (store) => {
+    const rows = fleetView(await store.deployment.fleet(province === undefined ? {} : { provinceCode: province }), Date.now(), silentAfterMs);
+    if (options.json) return printJson(rows);
+    const ago = (ms: number) => (ms < 3600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3600_000).toFixed(1)} h`);
+    for (const r of rows) {
+      const hb = r.heartbeat;
+      process.stdout.write(
+        `${r.isSilent ? 'SILENT' : 'ok    '}  ${r.deviceId}  last seen ${r.lastSeenAt === null ? 'never' : `${ago(Date.now() - r.lastSeenAt)} ago`}` +
+          `${hb ? `  v${hb.appVersion} backlog ${hb.backlog.pending} disk ${hb.freeDiskMiB ?? '?'} MiB scanner ${hb.devices.scanner} gate ${hb.devices.gate}` : ''}  ${r.venueName} — ${r.place}\n`,
+      );
+    }
+    process.stdout.write(`${rows.length} kiosks, ${rows.filter((r) => r.isSilent).length} silent\n`);
+    return undefined;
   });
 }

@@ -1,10 +1,16 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sign } from 'node:crypto';
 import { KioskError } from '../../common/errors.ts';
 import { SERVER_TIME_HEADERS, serverTimeSigningString, SIGNATURE_HEADERS } from '../../common/wire.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { SignatureVerifier } from './auth.ts';
 import { kioskRoutes } from './kiosk-routes.ts';
+import { traceRoutes } from './trace-routes.ts';
+import { fleetRoutes } from './fleet-routes.ts';
+import { consoleRoutes } from './console-routes.ts';
+import { checkSameSite, ConsoleSessions, cookieValue, SESSION_COOKIE } from '../services/console-session.ts';
+import { reportRoutes } from './report-routes.ts';
+import { checkAllowed, principalOf } from '../services/tokens.ts';
 import type { RouteContext, ServerOptions } from './context.ts';
 import { bearerToken, bodyOf, sameSecret, sendError } from './plumbing.ts';
 
@@ -39,6 +45,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler((err: unknown, _req, reply) => sendError(reply, err));
   app.setNotFoundHandler((_req, reply) => sendError(reply, new KioskError('not-found', 'no such endpoint')));
 
+  const sessions = new ConsoleSessions({ serverKey: store.serverKey, store: store.tracing, now, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.consoleSessionMs ? { sessionMs: options.consoleSessionMs } : {}) });
+  // A bearer token, else the web console's session cookie (same-site requests only).
+  const principalOfRequest = async (req: FastifyRequest) => {
+    const bearer = bearerToken(req);
+    const session = bearer === '' ? cookieValue(req.headers.cookie, SESSION_COOKIE) : undefined;
+    if (session === undefined) return principalOf(store.tracing, bearer, options.adminToken, sameSecret);
+    checkSameSite(req.headers, true);
+    return sessions.principal(session);
+  };
+
   const context: RouteContext = {
     store,
     now,
@@ -55,13 +71,20 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     },
     isOperator: (req) => options.adminToken !== undefined && sameSecret(bearerToken(req), options.adminToken),
     async admin(req) {
-      const token = options.adminToken;
-      if (!token) throw new KioskError('not-found', 'admin endpoints are disabled (start the server with --admin-token)');
-      if (!sameSecret(bearerToken(req), token)) throw new KioskError('unauthorized', 'admin token required');
+      await context.authorize(req, 'venues.manage');
+    },
+    async authorize(req, action, venueId) {
+      const principal = await principalOfRequest(req);
+      checkAllowed(principal, action, venueId);
+      return principal;
     },
   };
 
   kioskRoutes(app, context);
   adminRoutes(app, context);
+  traceRoutes(app, context);
+  reportRoutes(app, context);
+  fleetRoutes(app, context);
+  consoleRoutes(app, context, sessions);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { HealthStatus } from '../../common/verdict.ts';
 import type { Subject } from '../../common/wire.ts';
 import type { ServerStore, SubjectStatusRow } from '../store/store.ts';
+import type { IdentityLink } from '../store/tracing.ts';
 
 /**
  * Realistic, reproducible test people: Vietnamese names with diacritics, CCCD numbers consistent
@@ -141,4 +142,16 @@ export function statusRowsOf(people: readonly Person[], nowMs = Date.now()): Sub
 /** Writes the people's statuses in one go. */
 export async function seedStatuses(store: Pick<ServerStore, 'setSubjectStatuses'>, people: readonly Person[], nowMs = Date.now()): Promise<void> {
   await store.setSubjectStatuses(statusRowsOf(people, nowMs));
+}
+
+/**
+ * The person registry rows for the people: their PC-COVID QID, CCCD and (when the card has one)
+ * old CMND number belong to one person, so a case known by any of them is traced by all.
+ */
+export function identityLinksOf(people: readonly Person[], source = 'seed'): IdentityLink[] {
+  return people.flatMap((p) => {
+    const personId = `person_${p.cccd}`;
+    const ids: Subject[] = [{ type: 'cccd', id: p.cccd }, { type: 'qid', id: p.qid }, ...(p.oldCmnd ? [{ type: 'cmnd' as const, id: p.oldCmnd }] : [])];
+    return ids.map((subject) => ({ personId, subject, source }));
+  });
 }

@@ -16,6 +16,8 @@ import type {
   VenueKind,
 } from '../../common/wire.ts';
 import type { VenueReport } from '../services/report.ts';
+import type { TracingStore } from './tracing.ts';
+import type { DeploymentStore } from './deployment.ts';
 
 /**
  * The one interface the reference server's routes and services use. Two engines implement it:
@@ -35,6 +37,9 @@ export interface ServerStore {
   /** The HMAC key of the risk list; every device receives it at enrollment. */
   readonly riskKey: Buffer;
   readonly trustList: TrustListStore;
+  /** Role tokens, audit, identity links and trace queries (issue 13). */
+  readonly tracing: TracingStore;
+  readonly deployment: DeploymentStore;
 
   close(): Promise<void>;
 

@@ -7,6 +7,8 @@ import { riskHash } from '../../server/store/rules.ts';
 import { thumbprint } from '../../server/store/trust-rules.ts';
 import type { Device, ServerStore } from '../../server/store/store.ts';
 import { makeCsca, makeDsc } from '../helpers/dcc-issuer.ts';
+import { tracingStoreContract } from './tracing-store.contract.ts';
+import { deploymentStoreContract } from './deployment.contract.ts';
 
 /**
  * The store contract: the same cases against every engine behind ServerStore (SQLite and
@@ -54,7 +56,7 @@ export function wireEntry(seq: number, over: Partial<WireEntry> = {}): WireEntry
 export const batchOf = (entries: WireEntry[], timeAnchors: TimeAnchor[] = [], deviceId = 'd'): BatchRequest => ({ batchId: randomUUID(), deviceId, entries, timeAnchors });
 const seqs = (from: number, to: number, over: Partial<WireEntry> = {}): WireEntry[] => Array.from({ length: to - from + 1 }, (_, i) => wireEntry(from + i, over));
 
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<KioskError> {
+export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<KioskError> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
@@ -64,13 +66,13 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<
   return err as KioskError;
 }
 
-async function enrolled(store: ServerStore): Promise<Device> {
+export async function enrolled(store: ServerStore): Promise<Device> {
   const venue = await store.createVenue('Chợ Bến Thành', 'hospital');
   return (await store.enroll(venue.enrollmentCode, publicKey(), 'gate 1')).device;
 }
 
 /** A harness per case, closed after it even when the case fails. */
-function withStore(factory: StoreFactory, body: (h: StoreHarness, clock: { now: number }) => Promise<void>, clockStart = Date.now()): () => Promise<void> {
+export function withStore(factory: StoreFactory, body: (h: StoreHarness, clock: { now: number }) => Promise<void>, clockStart = Date.now()): () => Promise<void> {
   return async () => {
     const clock = { now: clockStart };
     const h = await factory({ now: () => clock.now });
@@ -444,5 +446,12 @@ export function serverStoreContract(engine: string, factory: StoreFactory): void
       }),
     );
 
+      // Tracing (issue 13): tokens, audit, identities and trace queries, the same on both engines.
+    tracingStoreContract(factory);
+    // Deployment (issue 14): venue locations, heartbeats, fleet and the report's raw figures.
+    deploymentStoreContract(engine, async (now) => {
+      const h = await factory({ now });
+      return { store: h.store, cleanup: () => h.cleanup() };
+    });
   });
 }

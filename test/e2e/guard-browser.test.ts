@@ -82,6 +82,9 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     const denied = await verdictFor(kiosk!, 2);
     await page.waitForSelector(`#app[data-verdict="deny"][data-entry-id="${denied.entryId}"]`);
     expect(await page.textContent('#result-shape')).toBe('✗');
+    // On a refusal the direction is a small label, not a bordered "VÀO" that reads as an order.
+    expect(await page.textContent('#result-direction')).toBe('Cổng vào');
+    expect(await page.$eval('#result-direction', (e) => e.ownerDocument.defaultView?.getComputedStyle(e).borderTopWidth)).toBe('0px');
     expect(await page.getAttribute('html', 'data-last-sound')).toBe('deny');
     expect(pageErrors(page)).toEqual([]);
   });
@@ -238,6 +241,12 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await enter('246810');
     await page.waitForSelector('#tech-panel:not([hidden])');
     expect(await page.textContent('#tech-facts')).toContain('chưa đăng ký');
+    // Recent events are a table in words; the raw JSON stays behind a toggle.
+    expect(await page.$$eval('#tech-events th', (ths) => ths.map((th) => th.textContent))).toEqual(['Thời gian', 'Loại mã', 'Kết quả', 'Lý do', 'Nguồn', 'Độ trễ']);
+    expect(await page.locator('#tech-events-body tr').count()).toBeGreaterThan(0);
+    expect(await page.isVisible('#tech-log')).toBe(false);
+    await page.click('#tech-raw-toggle');
+    expect(await page.isVisible('#tech-log')).toBe(true);
     expect(await page.locator('#technician a, #technician input, #technician iframe').count()).toBe(0);
     await page.click('#tech-gate');
     await page.waitForSelector('#tech-message:has-text("gate clicked")');

@@ -40,10 +40,14 @@ import {
 import type { Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, OpenStoreOptions, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
 import { migratePostgres, type PgMigration } from './migrate.ts';
 import { pgMigration0010 } from './migrations/0010-initial.ts';
+import { pgMigration0020 } from './migrations/0020-tracing.ts';
+import { pgMigration0030 } from './migrations/0030-deployment.ts';
+import { PostgresDeployment } from './deployment.ts';
 import type { PgRunner } from './runner.ts';
+import { PostgresTracing } from './tracing.ts';
 import { PostgresTrustList } from './trust-list.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010];
+export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030];
 
 const DAY_MS = 86_400_000;
 /** Partitions made ahead of today, so a kiosk's entries never wait on DDL at midnight. */
@@ -75,6 +79,8 @@ export class PostgresStore implements ServerStore, PgRunner {
   readonly serverKey: KeyObject;
   readonly riskKey: Buffer;
   readonly trustList: PostgresTrustList;
+  readonly tracing: PostgresTracing;
+  readonly deployment: PostgresDeployment;
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private closed = false;
@@ -87,6 +93,8 @@ export class PostgresStore implements ServerStore, PgRunner {
     this.serverKey = serverKey;
     this.riskKey = riskKey;
     this.trustList = new PostgresTrustList(this, serverKey);
+    this.tracing = new PostgresTracing(this, now);
+    this.deployment = new PostgresDeployment(this);
   }
 
   static async open(url: string, options: OpenStoreOptions = {}): Promise<PostgresStore> {
@@ -578,10 +586,11 @@ export class PostgresStore implements ServerStore, PgRunner {
 /** All entries of a batch in one statement: one array per column, unnested into rows. */
 const INSERT_ENTRIES = `
   INSERT INTO entries (device_id, venue_id, batch_id, received_at, entry_id, seq, recorded_at, boot_id, mono_ms, clock_synced,
-    direction, format, verdict, reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, corrected_at, sealed_subject)
+    direction, format, verdict, reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, corrected_at, sealed_subject,
+    alt_type, alt_id, blind_index, blind_alt)
   SELECT $1, $2, $3, $4, u.* FROM unnest($5::uuid[], $6::bigint[], $7::bigint[], $8::text[], $9::float8[], $10::boolean[],
     $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[],
-    $20::float8[], $21::bigint[], $22::text[]) AS u
+    $20::float8[], $21::bigint[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[]) AS u
   ON CONFLICT DO NOTHING`;
 
 function entryArrays(batch: BatchRequest, device: Device, now: number): unknown[] {
@@ -609,6 +618,10 @@ function entryArrays(batch: BatchRequest, device: Device, now: number): unknown[
     es.map((e) => e.latencyMs),
     es.map((e) => e.correctedAt),
     es.map((e) => e.sealedSubject),
+    es.map((e) => e.altSubject?.type ?? null),
+    es.map((e) => e.altSubject?.id ?? null),
+    es.map((e) => e.blindIndex?.[0] ?? null),
+    es.map((e) => e.blindIndex?.[1] ?? null),
   ];
 }
 
@@ -670,6 +683,10 @@ interface EntryRow {
   corrected_at: number | null;
   sealed_subject: string | null;
   passage: string | null;
+  alt_type: string | null;
+  alt_id: string | null;
+  blind_index: string | null;
+  blind_alt: string | null;
 }
 
 function rowToStored(r: EntryRow): StoredEntry {
@@ -695,6 +712,8 @@ function rowToStored(r: EntryRow): StoredEntry {
     latencyMs: r.latency_ms,
     correctedAt: r.corrected_at,
     sealedSubject: r.sealed_subject,
+    ...(r.alt_type && r.alt_id ? { altSubject: { type: r.alt_type, id: r.alt_id } as StoredEntry['altSubject'] } : {}),
+    ...(r.blind_index ? { blindIndex: r.blind_alt ? [r.blind_index, r.blind_alt] : [r.blind_index] } : {}),
     ...(r.passage ? { passage: r.passage as 'passed' | 'not-passed' } : {}),
   };
 }

@@ -56,3 +56,20 @@ describe('server migration 0040-passages', () => {
     expect(db.prepare('SELECT passage, passage_at FROM entries').get()).toEqual({ passage: null, passage_at: null });
   });
 });
+
+describe('server migration 0080-tracing', () => {
+  it('keeps existing entries, adds tracing columns, and finds entries by venue and effective time through an index', async () => {
+    const { SERVER_MIGRATIONS } = await import('./sqlite-store.ts');
+    const db = new Database(':memory:');
+    migrate(db, SERVER_MIGRATIONS, 'server', 70);
+    db.prepare(
+      "INSERT INTO entries (entry_id, device_id, venue_id, seq, batch_id, received_at, recorded_at, boot_id, mono_ms, clock_synced, direction, format, verdict, reasons, source, status, latency_ms) VALUES ('e1', 'd', 'v', 1, 'b', 0, 5, 'boot', 7, 1, 'in', 'vn-cccd', 'allow', '', 'online', 'green', 1)",
+    ).run();
+    expect(migrate(db, SERVER_MIGRATIONS, 'server', 80)).toBe(80);
+    expect(db.prepare('SELECT alt_type, alt_id, blind_index, blind_alt FROM entries').get()).toEqual({ alt_type: null, alt_id: null, blind_index: null, blind_alt: null });
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM entries WHERE venue_id = ? AND coalesce(corrected_at, recorded_at) BETWEEN ? AND ?')
+      .all('v', 0, 10) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/entries_venue_at/);
+  });
+});

@@ -57,6 +57,10 @@ import { serverMigration0040 } from './migrations/0040-passages.ts';
 import { serverMigration0050 } from './migrations/0050-trust-list.ts';
 import { serverMigration0060 } from './migrations/0060-decommission.ts';
 import { serverMigration0070 } from './migrations/0070-national.ts';
+import { serverMigration0080 } from './migrations/0080-tracing.ts';
+import { SqliteTracing } from './tracing.ts';
+import { serverMigration0090 } from './migrations/0090-deployment.ts';
+import { SqliteDeployment } from './deployment.ts';
 import { SqliteTrustList } from './trust-list.ts';
 
 export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
@@ -67,6 +71,8 @@ export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0050,
   serverMigration0060,
   serverMigration0070,
+  serverMigration0080,
+  serverMigration0090,
 ];
 
 /**
@@ -84,6 +90,8 @@ export class SqliteStore implements ServerStore {
   readonly serverKey: KeyObject;
   readonly riskKey: Buffer;
   readonly trustList: SqliteTrustList;
+  readonly tracing: SqliteTracing;
+  readonly deployment: SqliteDeployment;
   private readonly nonceDb: Database.Database;
   private readonly now: () => number;
   private readonly insertEntry: Database.Statement;
@@ -110,13 +118,15 @@ export class SqliteStore implements ServerStore {
     this.insertEntry = this.db.prepare(`
       INSERT OR IGNORE INTO entries (entry_id, device_id, venue_id, seq, batch_id, received_at, recorded_at, boot_id,
         mono_ms, clock_synced, direction, format, verdict, reasons, source, status, subject_type, subject_id,
-        data_age_ms, latency_ms, corrected_at, sealed_subject)
+        data_age_ms, latency_ms, corrected_at, sealed_subject, alt_type, alt_id, blind_index, blind_alt)
       VALUES (@entryId, @deviceId, @venueId, @seq, @batchId, @receivedAt, @recordedAt, @bootId, @monoMs, @clockSynced,
         @direction, @format, @verdict, @reasons, @source, @status, @subjectType, @subjectId, @dataAgeMs, @latencyMs,
-        @correctedAt, @sealedSubject)`);
+        @correctedAt, @sealedSubject, @altType, @altId, @blindIndex, @blindAlt)`);
     this.serverKey = createPrivateKey(this.loadOrCreateMeta('server_key', () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()));
     this.riskKey = Buffer.from(this.loadOrCreateMeta('risk_key', () => randomBytes(32).toString('base64url')), 'base64url');
     this.trustList = new SqliteTrustList(this.db, this.serverKey);
+    this.tracing = new SqliteTracing(this.db, this.now);
+    this.deployment = new SqliteDeployment(this.db);
   }
 
   private loadOrCreateMeta(key: string, make: () => string): string {
@@ -415,6 +425,10 @@ interface EntryRow {
   corrected_at: number | null;
   sealed_subject: string | null;
   passage: string | null;
+  alt_type: string | null;
+  alt_id: string | null;
+  blind_index: string | null;
+  blind_alt: string | null;
 }
 
 function entryParams(e: WireEntry, device: Device, batchId: string, now: number): Record<string, unknown> {
@@ -441,6 +455,10 @@ function entryParams(e: WireEntry, device: Device, batchId: string, now: number)
     latencyMs: e.latencyMs,
     correctedAt: e.correctedAt,
     sealedSubject: e.sealedSubject,
+    altType: e.altSubject?.type ?? null,
+    altId: e.altSubject?.id ?? null,
+    blindIndex: e.blindIndex?.[0] ?? null,
+    blindAlt: e.blindIndex?.[1] ?? null,
   };
 }
 
@@ -467,6 +485,8 @@ function rowToStored(r: EntryRow): StoredEntry {
     latencyMs: r.latency_ms,
     correctedAt: r.corrected_at,
     sealedSubject: r.sealed_subject,
+    ...(r.alt_type && r.alt_id ? { altSubject: { type: r.alt_type, id: r.alt_id } as StoredEntry['altSubject'] } : {}),
+    ...(r.blind_index ? { blindIndex: r.blind_alt ? [r.blind_index, r.blind_alt] : [r.blind_index] } : {}),
     ...(r.passage ? { passage: r.passage as 'passed' | 'not-passed' } : {}),
   };
 }

@@ -1,0 +1,167 @@
+import { KioskError } from '../../common/errors.ts';
+import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
+import type { Subject, VenueKind } from '../../common/wire.ts';
+import type { ServerStore, Venue } from '../store/store.ts';
+import type { TraceEntry } from '../store/tracing.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import { BOM, safeCell, vnTime } from './trace-csv.ts';
+import { stringify } from 'csv-stringify/sync';
+
+/**
+ * Outbreak venues ("khoanh vùng"): for a list of cases, the venues they visited, ranked by how many
+ * people were there with a case (exposed), with the first and last case visit and how many of the
+ * exposed were cases themselves: the list a health department uses to decide what to close or test.
+ */
+
+export const MAX_CASES = 100_000;
+/** Problems listed in one error: enough to fix a file in one go, short enough to read. */
+const MAX_PROBLEMS = 20;
+
+/**
+ * Reads a cases list: one `TYPE:ID` per line; blank lines and lines starting with # are skipped;
+ * a repeated case counts once. `where(i)` names a line for the error (file line or array index).
+ */
+export function parseCases(lines: readonly string[], where: (i: number) => string): Subject[] {
+  if (lines.length > MAX_CASES + 1) throw new KioskError('bad-request', `cases: ${lines.length} lines; at most ${MAX_CASES} cases per query (split the list)`);
+  const problems: string[] = [];
+  const cases = new Map<string, Subject>();
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/^\uFEFF/, '').trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (line.length > 200) {
+      if (problems.length < MAX_PROBLEMS) problems.push(`${where(i)}: longer than 200 characters`);
+      return;
+    }
+    const s = parseSubjectText(line.split(/[,;\t]/)[0] ?? '');
+    if (!s.ok) {
+      if (problems.length < MAX_PROBLEMS) problems.push(`${where(i)}: ${s.problem}`);
+      return;
+    }
+    cases.set(subjectKeyText(s.subject), s.subject);
+  });
+  if (problems.length) throw new KioskError('bad-request', `cases: ${problems.join('; ')}${problems.length === MAX_PROBLEMS ? '; …' : ''}`);
+  if (cases.size === 0) throw new KioskError('bad-request', 'cases: no case in the list (one TYPE:ID per line, e.g. cccd:079303001234)');
+  if (cases.size > MAX_CASES) throw new KioskError('bad-request', `cases: ${cases.size} cases; at most ${MAX_CASES} per query`);
+  return [...cases.values()];
+}
+
+export interface ExposureVenue {
+  venueId: string;
+  venueName: string;
+  venueKind: VenueKind;
+  /** Distinct cases who visited in the window. */
+  cases: number;
+  /** Distinct people whose presence overlapped another person's case visit (margin included). */
+  exposed: number;
+  /** How many of the exposed were on the case list themselves. */
+  exposedCases: number;
+  firstCaseVisit: string;
+  lastCaseVisit: string;
+}
+
+export interface ExposureResult {
+  window: { from: string; to: string };
+  marginMin: number;
+  cases: number;
+  /** Cases with at least one visit in the window. */
+  casesWithVisits: number;
+  venues: ExposureVenue[];
+}
+
+type ExposureStore = Pick<ServerStore, 'venue' | 'tracing'>;
+
+export async function exposure(
+  store: ExposureStore,
+  cases: readonly Subject[],
+  window: { fromMs: number; toMs: number; marginMs: number },
+  options: { dwell?: DwellTable; maxStayMs?: number } = {},
+): Promise<ExposureResult> {
+  const dwell = options.dwell ?? DEFAULT_DWELL_MIN;
+  const maxStayMs = options.maxStayMs ?? DEFAULT_MAX_STAY_MS;
+  const venues = new Map<string, Venue>();
+  const venueOf = async (id: string): Promise<Venue> => {
+    let v = venues.get(id);
+    if (!v) venues.set(id, (v = (await store.venue(id)) ?? { id, name: id, kind: 'other' }));
+    return v;
+  };
+  // Every identifier of every case → the case's index; then each case's visits per venue.
+  const caseOfKey = new Map<string, number>();
+  const visitsByVenue = new Map<string, Array<{ caseIndex: number; visit: Presence }>>();
+  let casesWithVisits = 0;
+  for (const [caseIndex, c] of cases.entries()) {
+    const ids = await store.tracing.identitiesOf([c]);
+    for (const s of ids) caseOfKey.set(subjectKeyText(s), caseIndex);
+    const entries = await store.tracing.entriesOf({ kind: 'subjects', subjects: ids }, window.fromMs, window.toMs);
+    if (entries.length) casesWithVisits += 1;
+    const byVenue = new Map<string, TraceEntry[]>();
+    for (const e of entries) {
+      const list = byVenue.get(e.venueId);
+      if (list) list.push(e);
+      else byVenue.set(e.venueId, [e]);
+    }
+    for (const [venueId, list] of byVenue) {
+      const venue = await venueOf(venueId);
+      const visits = presencesOf(list, () => 'case', dwellMsOf(venue.kind, dwell), maxStayMs);
+      const slot = visitsByVenue.get(venueId) ?? [];
+      for (const visit of visits) slot.push({ caseIndex, visit });
+      visitsByVenue.set(venueId, slot);
+    }
+  }
+  const rows: ExposureVenue[] = [];
+  for (const [venueId, caseVisits] of visitsByVenue) {
+    const venue = await venueOf(venueId);
+    const dwellMs = dwellMsOf(venue.kind, dwell);
+    const reach = window.marginMs + Math.max(maxStayMs, dwellMs);
+    const first = Math.min(...caseVisits.map((v) => v.visit.from));
+    const last = Math.max(...caseVisits.map((v) => v.visit.from));
+    const entries = await store.tracing.entriesAt(venueId, first - reach, Math.max(...caseVisits.map((v) => v.visit.to)) + reach);
+    const union = new KeyUnion();
+    const plain = new Map<string, Subject>();
+    for (const e of entries) {
+      if (e.subject && e.altSubject) union.union(subjectKeyText(e.subject), subjectKeyText(e.altSubject));
+      if (e.blindIndex && e.blindAlt) union.union(`b:${e.blindIndex}`, `b:${e.blindAlt}`);
+      for (const s of [e.subject, e.altSubject]) if (s) plain.set(subjectKeyText(s), s);
+    }
+    for (const [key, personId] of await store.tracing.personIdsOf([...plain.values()])) union.union(key, `p:${personId}`);
+    // The case a person is, if any: through any identifier of theirs at this venue.
+    const caseOfPerson = new Map<string, number>();
+    for (const [key] of plain) {
+      const c = caseOfKey.get(key);
+      if (c !== undefined) caseOfPerson.set(union.find(key), c);
+    }
+    const keyOf = (e: TraceEntry): string | undefined => {
+      const k = e.subject ? subjectKeyText(e.subject) : e.altSubject ? subjectKeyText(e.altSubject) : e.blindIndex ? `b:${e.blindIndex}` : e.sealedSubject ? `e:${e.entryId}` : undefined;
+      return k === undefined ? undefined : union.find(k);
+    };
+    const exposed = new Set<string>();
+    for (const p of presencesOf(entries, keyOf, dwellMs, maxStayMs)) {
+      const own = caseOfPerson.get(p.key);
+      if (caseVisits.some((cv) => cv.caseIndex !== own && overlapMs(p, widen(cv.visit, window.marginMs)) > 0)) exposed.add(p.key);
+    }
+    rows.push({
+      venueId,
+      venueName: venue.name,
+      venueKind: venue.kind,
+      cases: new Set(caseVisits.map((v) => v.caseIndex)).size,
+      exposed: exposed.size,
+      exposedCases: [...exposed].filter((k) => caseOfPerson.has(k)).length,
+      firstCaseVisit: new Date(first).toISOString(),
+      lastCaseVisit: new Date(last).toISOString(),
+    });
+  }
+  rows.sort((a, b) => b.exposed - a.exposed || b.cases - a.cases || a.firstCaseVisit.localeCompare(b.firstCaseVisit) || a.venueId.localeCompare(b.venueId));
+  return {
+    window: { from: new Date(window.fromMs).toISOString(), to: new Date(window.toMs).toISOString() },
+    marginMin: window.marginMs / 60_000,
+    cases: cases.length,
+    casesWithVisits,
+    venues: rows,
+  };
+}
+
+export const EXPOSURE_CSV_HEADERS = ['Mã địa điểm', 'Tên địa điểm', 'Loại địa điểm', 'Số ca bệnh đến', 'Số người phơi nhiễm', 'Trong đó là ca bệnh', 'Ca bệnh đến lần đầu (giờ VN)', 'Ca bệnh đến lần cuối (giờ VN)'];
+
+export function exposureCsv(r: ExposureResult): string {
+  const rows = r.venues.map((v) => [safeCell(v.venueId), safeCell(v.venueName), v.venueKind, v.cases, v.exposed, v.exposedCases, vnTime(v.firstCaseVisit), vnTime(v.lastCaseVisit)]);
+  return BOM + stringify([EXPOSURE_CSV_HEADERS, ...rows], { record_delimiter: 'windows' });
+}

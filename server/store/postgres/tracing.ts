@@ -1,0 +1,245 @@
+import { KioskError } from '../../../common/errors.ts';
+import { subjectKeyText } from '../../../common/subject-id.ts';
+import type { Direction } from '../../../common/verdict.ts';
+import type { Subject } from '../../../common/wire.ts';
+import type { Role } from '../../http/roles.ts';
+import type { AuditAction, AuditRecord, IdentityLink, NewAuditRecord, NewTokenRow, TokenRow, TraceEntry, TraceKeys, TracingStore } from '../tracing.ts';
+import type { PgRunner } from './runner.ts';
+
+/** The effective time, spelled as in the indexes of migration 0020 so the planner uses them. */
+const AT = 'coalesce(corrected_at, recorded_at)';
+const TRACE_COLUMNS = `entry_id::text AS entry_id, venue_id, ${AT} AS at, direction, subject_type, subject_id, alt_type, alt_id, sealed_subject, blind_index, blind_alt`;
+
+interface TokenDbRow {
+  id: string;
+  hash: string;
+  role: Role;
+  venue_id: string | null;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface AuditDbRow {
+  seq: number;
+  at: number;
+  actor: string;
+  role: Role;
+  action: AuditAction;
+  subject_hash: string | null;
+  from_ms: number | null;
+  to_ms: number | null;
+  result_count: number;
+  detail: string;
+}
+
+interface TraceDbRow {
+  entry_id: string;
+  venue_id: string;
+  at: number;
+  direction: Direction;
+  subject_type: Subject['type'] | null;
+  subject_id: string | null;
+  alt_type: Subject['type'] | null;
+  alt_id: string | null;
+  sealed_subject: string | null;
+  blind_index: string | null;
+  blind_alt: string | null;
+}
+
+const tokenOf = (r: TokenDbRow): TokenRow => ({
+  id: r.id,
+  hash: r.hash,
+  role: r.role,
+  createdAt: r.created_at,
+  ...(r.venue_id === null ? {} : { venueId: r.venue_id }),
+  ...(r.label === null ? {} : { label: r.label }),
+  ...(r.revoked_at === null ? {} : { revokedAt: r.revoked_at }),
+});
+
+const auditOf = (r: AuditDbRow): AuditRecord => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  role: r.role,
+  action: r.action,
+  subjectHash: r.subject_hash,
+  fromMs: r.from_ms,
+  toMs: r.to_ms,
+  resultCount: r.result_count,
+  detail: JSON.parse(r.detail) as AuditRecord['detail'],
+});
+
+const traceEntryOf = (r: TraceDbRow): TraceEntry => ({
+  entryId: r.entry_id,
+  venueId: r.venue_id,
+  at: r.at,
+  direction: r.direction,
+  subject: r.subject_type && r.subject_id ? { type: r.subject_type, id: r.subject_id } : null,
+  altSubject: r.alt_type && r.alt_id ? { type: r.alt_type, id: r.alt_id } : null,
+  sealedSubject: r.sealed_subject,
+  blindIndex: r.blind_index,
+  blindAlt: r.blind_alt,
+});
+
+/** PostgreSQL side of TracingStore: identifiers travel as arrays (one round trip per question). */
+export class PostgresTracing implements TracingStore {
+  private readonly db: PgRunner;
+  private readonly now: () => number;
+
+  constructor(db: PgRunner, now: () => number) {
+    this.db = db;
+    this.now = now;
+  }
+
+  async addToken(t: NewTokenRow): Promise<void> {
+    await this.db.tx(async (c) => {
+      if (t.venueId !== undefined && (await c.query('SELECT 1 FROM venues WHERE id = $1', [t.venueId])).rowCount === 0) {
+        throw new KioskError('not-found', `venue ${t.venueId} does not exist: list venues, then give an existing one to --venue`);
+      }
+      await c.query('INSERT INTO api_tokens (id, hash, role, venue_id, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        t.id,
+        t.hash,
+        t.role,
+        t.venueId ?? null,
+        t.label ?? null,
+        t.createdAt,
+      ]);
+    });
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRow | undefined> {
+    const row = await this.db.read(async (c) => (await c.query<TokenDbRow>('SELECT * FROM api_tokens WHERE hash = $1', [hash])).rows[0]);
+    return row && tokenOf(row);
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    return this.db.read(async (c) => (await c.query<TokenDbRow>('SELECT * FROM api_tokens ORDER BY created_at, id')).rows.map(tokenOf));
+  }
+
+  async revokeToken(id: string): Promise<number> {
+    const row = await this.db.tx(
+      async (c) => (await c.query<{ revoked_at: number }>('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING revoked_at', [this.now(), id])).rows[0],
+    );
+    if (!row) throw new KioskError('not-found', `token ${id} does not exist: see kiosk server token list`);
+    return row.revoked_at;
+  }
+
+  async appendAudit(r: NewAuditRecord): Promise<AuditRecord> {
+    const seq = await this.db.tx(
+      async (c) =>
+        (
+          await c.query<{ seq: number }>(
+            `INSERT INTO audit_log (at, actor, role, action, subject_hash, from_ms, to_ms, result_count, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq`,
+            [r.at, r.actor, r.role, r.action, r.subjectHash, r.fromMs, r.toMs, r.resultCount, JSON.stringify(r.detail)],
+          )
+        ).rows[0]?.seq ?? 0,
+    );
+    return { ...r, seq };
+  }
+
+  async listAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+    const limit = Math.min(Math.max(1, query.limit ?? 10_000), 100_000);
+    return this.db.read(async (c) => (await c.query<AuditDbRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [query.afterSeq ?? 0, limit])).rows.map(auditOf));
+  }
+
+  async linkIdentities(links: readonly IdentityLink[]): Promise<number> {
+    // A later link of an identifier replaces an earlier one; within one call the last one wins.
+    const last = [...new Map(links.map((l) => [subjectKeyText(l.subject), l])).values()];
+    for (let i = 0; i < last.length; i += 10_000) {
+      const chunk = last.slice(i, i + 10_000);
+      await this.db.tx((c) =>
+        c.query(
+          `INSERT INTO person_links (type, id, person_id, source)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           ON CONFLICT (type, id) DO UPDATE SET person_id = excluded.person_id, source = excluded.source`,
+          [chunk.map((l) => l.subject.type), chunk.map((l) => l.subject.id), chunk.map((l) => l.personId), chunk.map((l) => l.source)],
+        ),
+      );
+    }
+    return links.length;
+  }
+
+  async identitiesOf(subjects: readonly Subject[]): Promise<Subject[]> {
+    const found = new Map<string, Subject>(subjects.map((s) => [subjectKeyText(s), s]));
+    let frontier = [...found.values()];
+    // Two rounds reach QID → CCCD (registry) → CMND (QR pair); a person has a handful of identifiers.
+    for (let round = 0; round < 3 && frontier.length > 0; round++) {
+      const types = frontier.map((s) => s.type);
+      const ids = frontier.map((s) => s.id);
+      const rows = await this.db.read(
+        async (c) =>
+          (
+            await c.query<Subject>(
+              `WITH q AS (SELECT * FROM unnest($1::text[], $2::text[]) AS q(type, id))
+               SELECT l2.type, l2.id FROM q JOIN person_links l1 ON l1.type = q.type AND l1.id = q.id JOIN person_links l2 ON l2.person_id = l1.person_id
+               UNION SELECT e.alt_type, e.alt_id FROM q JOIN entries e ON e.subject_type = q.type AND e.subject_id = q.id WHERE e.alt_id IS NOT NULL AND e.subject_id IS NOT NULL
+               UNION SELECT e.subject_type, e.subject_id FROM q JOIN entries e ON e.alt_type = q.type AND e.alt_id = q.id WHERE e.subject_id IS NOT NULL AND e.alt_id IS NOT NULL`,
+              [types, ids],
+            )
+          ).rows,
+      );
+      const next: Subject[] = [];
+      for (const s of rows) {
+        const key = subjectKeyText(s);
+        if (!found.has(key)) {
+          found.set(key, s);
+          next.push(s);
+        }
+      }
+      frontier = next;
+    }
+    return [...found.values()];
+  }
+
+  async personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    if (subjects.length === 0) return ids;
+    const rows = await this.db.read(
+      async (c) =>
+        (
+          await c.query<{ type: Subject['type']; id: string; person_id: string }>(
+            'SELECT l.type, l.id, l.person_id FROM unnest($1::text[], $2::text[]) AS q(type, id) JOIN person_links l ON l.type = q.type AND l.id = q.id',
+            [subjects.map((s) => s.type), subjects.map((s) => s.id)],
+          )
+        ).rows,
+    );
+    for (const r of rows) ids.set(subjectKeyText({ type: r.type, id: r.id }), r.person_id);
+    return ids;
+  }
+
+  async entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]> {
+    const rows = await this.db.read(async (c) => {
+      if (keys.kind === 'subjects') {
+        const params = [keys.subjects.map((s) => s.type), keys.subjects.map((s) => s.id), fromMs, toMs];
+        return (
+          await c.query<TraceDbRow>(
+            `SELECT ${TRACE_COLUMNS} FROM entries e JOIN unnest($1::text[], $2::text[]) AS q(type, id) ON e.subject_type = q.type AND e.subject_id = q.id
+               WHERE e.subject_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
+             UNION
+             SELECT ${TRACE_COLUMNS} FROM entries e JOIN unnest($1::text[], $2::text[]) AS q(type, id) ON e.alt_type = q.type AND e.alt_id = q.id
+               WHERE e.alt_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4`,
+            params,
+          )
+        ).rows;
+      }
+      return (
+        await c.query<TraceDbRow>(
+          `SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_index = ANY($1::text[]) AND blind_index IS NOT NULL AND ${AT} BETWEEN $2 AND $3
+           UNION
+           SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_alt = ANY($1::text[]) AND blind_alt IS NOT NULL AND ${AT} BETWEEN $2 AND $3`,
+          [keys.indexes, fromMs, toMs],
+        )
+      ).rows;
+    });
+    return rows.map(traceEntryOf).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
+  }
+
+  async entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]> {
+    const rows = await this.db.read(
+      async (c) => (await c.query<TraceDbRow>(`SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = $1 AND ${AT} BETWEEN $2 AND $3 ORDER BY ${AT}, entry_id`, [venueId, fromMs, toMs])).rows,
+    );
+    return rows.map(traceEntryOf);
+  }
+}

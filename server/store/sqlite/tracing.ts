@@ -1,0 +1,215 @@
+import type Database from 'better-sqlite3';
+import { KioskError } from '../../../common/errors.ts';
+import type { Role } from '../../http/roles.ts';
+import type { Direction } from '../../../common/verdict.ts';
+import type { Subject } from '../../../common/wire.ts';
+import { subjectKeyText } from '../../../common/subject-id.ts';
+import type { AuditAction, AuditRecord, IdentityLink, NewAuditRecord, NewTokenRow, TokenRow, TraceEntry, TraceKeys, TracingStore } from '../tracing.ts';
+
+interface TokenDbRow {
+  id: string;
+  hash: string;
+  role: Role;
+  venue_id: string | null;
+  label: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface AuditDbRow {
+  seq: number;
+  at: number;
+  actor: string;
+  role: Role;
+  action: AuditAction;
+  subject_hash: string | null;
+  from_ms: number | null;
+  to_ms: number | null;
+  result_count: number;
+  detail: string;
+}
+
+const tokenOf = (r: TokenDbRow): TokenRow => ({
+  id: r.id,
+  hash: r.hash,
+  role: r.role,
+  createdAt: r.created_at,
+  ...(r.venue_id === null ? {} : { venueId: r.venue_id }),
+  ...(r.label === null ? {} : { label: r.label }),
+  ...(r.revoked_at === null ? {} : { revokedAt: r.revoked_at }),
+});
+
+const auditOf = (r: AuditDbRow): AuditRecord => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  role: r.role,
+  action: r.action,
+  subjectHash: r.subject_hash,
+  fromMs: r.from_ms,
+  toMs: r.to_ms,
+  resultCount: r.result_count,
+  detail: JSON.parse(r.detail) as AuditRecord['detail'],
+});
+
+/** SQLite side of TracingStore; shares the store's connection (and so its transactions). */
+export class SqliteTracing implements TracingStore {
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+
+  constructor(db: Database.Database, now: () => number) {
+    this.db = db;
+    this.now = now;
+  }
+
+  async addToken(t: NewTokenRow): Promise<void> {
+    if (t.venueId !== undefined && !this.db.prepare('SELECT 1 FROM venues WHERE id = ?').get(t.venueId)) {
+      throw new KioskError('not-found', `venue ${t.venueId} does not exist: list venues, then give an existing one to --venue`);
+    }
+    this.db
+      .prepare('INSERT INTO api_tokens (id, hash, role, venue_id, label, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(t.id, t.hash, t.role, t.venueId ?? null, t.label ?? null, t.createdAt);
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM api_tokens WHERE hash = ?').get(hash) as TokenDbRow | undefined;
+    return row && tokenOf(row);
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    return (this.db.prepare('SELECT * FROM api_tokens ORDER BY created_at, id').all() as TokenDbRow[]).map(tokenOf);
+  }
+
+  async revokeToken(id: string): Promise<number> {
+    this.db.prepare('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(this.now(), id);
+    const row = this.db.prepare('SELECT revoked_at FROM api_tokens WHERE id = ?').get(id) as { revoked_at: number } | undefined;
+    if (!row) throw new KioskError('not-found', `token ${id} does not exist: see kiosk server token list`);
+    return row.revoked_at;
+  }
+
+  async appendAudit(r: NewAuditRecord): Promise<AuditRecord> {
+    const { seq } = this.db
+      .prepare(
+        `INSERT INTO audit_log (at, actor, role, action, subject_hash, from_ms, to_ms, result_count, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+      )
+      .get(r.at, r.actor, r.role, r.action, r.subjectHash, r.fromMs, r.toMs, r.resultCount, JSON.stringify(r.detail)) as { seq: number };
+    return { ...r, seq };
+  }
+
+  async listAudit(query: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+    const limit = Math.min(Math.max(1, query.limit ?? 10_000), 100_000);
+    return (this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(query.afterSeq ?? 0, limit) as AuditDbRow[]).map(auditOf);
+  }
+
+  async linkIdentities(links: readonly IdentityLink[]): Promise<number> {
+    const upsert = this.db.prepare(
+      `INSERT INTO person_links (type, id, person_id, source) VALUES (?, ?, ?, ?)
+       ON CONFLICT (type, id) DO UPDATE SET person_id = excluded.person_id, source = excluded.source`,
+    );
+    this.db.transaction(() => {
+      for (const l of links) upsert.run(l.subject.type, l.subject.id, l.personId, l.source);
+    })();
+    return links.length;
+  }
+
+  async identitiesOf(subjects: readonly Subject[]): Promise<Subject[]> {
+    const found = new Map<string, Subject>(subjects.map((s) => [subjectKeyText(s), s]));
+    const personOf = this.db.prepare('SELECT person_id FROM person_links WHERE type = ? AND id = ?').pluck();
+    const membersOf = this.db.prepare('SELECT type, id FROM person_links WHERE person_id = ?');
+    // Pairs read from one QR; DISTINCT on the small per-person slice the subject and alt indexes give.
+    const altsOf = this.db.prepare('SELECT DISTINCT alt_type AS type, alt_id AS id FROM entries WHERE subject_type = ? AND subject_id = ? AND alt_id IS NOT NULL');
+    const mainsOf = this.db.prepare('SELECT DISTINCT subject_type AS type, subject_id AS id FROM entries WHERE alt_type = ? AND alt_id = ? AND subject_id IS NOT NULL');
+    let frontier = [...found.values()];
+    // Two rounds reach QID → CCCD (link) → CMND (QR pair); a person has a handful of identifiers.
+    for (let round = 0; round < 3 && frontier.length > 0; round++) {
+      const next: Subject[] = [];
+      const add = (s: Subject) => {
+        const key = subjectKeyText(s);
+        if (!found.has(key)) {
+          found.set(key, s);
+          next.push(s);
+        }
+      };
+      for (const s of frontier) {
+        const personId = personOf.get(s.type, s.id) as string | undefined;
+        if (personId !== undefined) for (const m of membersOf.all(personId) as Subject[]) add(m);
+        for (const m of altsOf.all(s.type, s.id) as Subject[]) add(m);
+        for (const m of mainsOf.all(s.type, s.id) as Subject[]) add(m);
+      }
+      frontier = next;
+    }
+    return [...found.values()];
+  }
+
+  async personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>> {
+    const personOf = this.db.prepare('SELECT person_id FROM person_links WHERE type = ? AND id = ?').pluck();
+    const ids = new Map<string, string>();
+    for (const s of subjects) {
+      const personId = personOf.get(s.type, s.id) as string | undefined;
+      if (personId !== undefined) ids.set(subjectKeyText(s), personId);
+    }
+    return ids;
+  }
+
+  async entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]> {
+    const rows = new Map<string, TraceDbRow>();
+    const collect = (stmt: Database.Statement, ...params: unknown[]) => {
+      for (const r of stmt.all(...params) as TraceDbRow[]) rows.set(r.entry_id, r);
+    };
+    if (keys.kind === 'subjects') {
+      const bySubject = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE subject_type = ? AND subject_id = ? AND subject_id IS NOT NULL AND ${AT} BETWEEN ? AND ?`);
+      const byAlt = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE alt_type = ? AND alt_id = ? AND alt_id IS NOT NULL AND ${AT} BETWEEN ? AND ?`);
+      for (const s of keys.subjects) {
+        collect(bySubject, s.type, s.id, fromMs, toMs);
+        collect(byAlt, s.type, s.id, fromMs, toMs);
+      }
+    } else {
+      const byBlind = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_index = ? AND blind_index IS NOT NULL AND ${AT} BETWEEN ? AND ?`);
+      const byBlindAlt = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_alt = ? AND blind_alt IS NOT NULL AND ${AT} BETWEEN ? AND ?`);
+      for (const b of keys.indexes) {
+        collect(byBlind, b, fromMs, toMs);
+        collect(byBlindAlt, b, fromMs, toMs);
+      }
+    }
+    return [...rows.values()].map(traceEntryOf).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
+  }
+
+  async entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]> {
+    return (this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = ? AND ${AT} BETWEEN ? AND ? ORDER BY ${AT}, entry_id`).all(venueId, fromMs, toMs) as TraceDbRow[]).map(
+      traceEntryOf,
+    );
+  }
+}
+
+/** The effective time, spelled exactly as in the indexes of migration 0080 so SQLite uses them. */
+const AT = 'coalesce(corrected_at, recorded_at)';
+const TRACE_COLUMNS = `entry_id, venue_id, ${AT} AS at, direction, subject_type, subject_id, alt_type, alt_id, sealed_subject, blind_index, blind_alt`;
+
+interface TraceDbRow {
+  entry_id: string;
+  venue_id: string;
+  at: number;
+  direction: Direction;
+  subject_type: Subject['type'] | null;
+  subject_id: string | null;
+  alt_type: Subject['type'] | null;
+  alt_id: string | null;
+  sealed_subject: string | null;
+  blind_index: string | null;
+  blind_alt: string | null;
+}
+
+function traceEntryOf(r: TraceDbRow): TraceEntry {
+  return {
+    entryId: r.entry_id,
+    venueId: r.venue_id,
+    at: r.at,
+    direction: r.direction,
+    subject: r.subject_type && r.subject_id ? { type: r.subject_type, id: r.subject_id } : null,
+    altSubject: r.alt_type && r.alt_id ? { type: r.alt_type, id: r.alt_id } : null,
+    sealedSubject: r.sealed_subject,
+    blindIndex: r.blind_index,
+    blindAlt: r.blind_alt,
+  };
+}

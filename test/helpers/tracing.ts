@@ -1,0 +1,55 @@
+import { subjectKeyText } from '../../common/subject-id.ts';
+import type { Subject, VenueKind } from '../../common/wire.ts';
+import type { Venue } from '../../server/store/store.ts';
+import type { TraceEntry, TraceKeys, TracingStore } from '../../server/store/tracing.ts';
+
+/** Scans and an in-memory store for the tracing rules' tests (no database). */
+export const T0 = Date.UTC(2021, 8, 1, 1, 0); // 08:00 in Vietnam
+export const min = (n: number) => n * 60_000;
+
+let n = 0;
+export function scan(venueId: string, atMin: number, subject: Subject | null, extra: Partial<TraceEntry> = {}): TraceEntry {
+  n += 1;
+  return { entryId: `e${String(n).padStart(4, '0')}`, venueId, at: T0 + min(atMin), direction: 'in', subject, altSubject: null, sealedSubject: null, blindIndex: null, blindAlt: null, ...extra };
+}
+
+/** An in-memory TracingStore: the rules are tested without a database. */
+export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKind>, links: Array<[string, Subject]> = []) {
+  const matches = (e: TraceEntry, keys: TraceKeys) =>
+    keys.kind === 'subjects'
+      ? keys.subjects.some((s) => [e.subject, e.altSubject].some((x) => x && subjectKeyText(x) === subjectKeyText(s)))
+      : keys.indexes.some((b) => b === e.blindIndex || b === e.blindAlt);
+  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'identitiesOf' | 'personIdsOf'> = {
+    async entriesOf(keys, fromMs, toMs) {
+      return entries.filter((e) => matches(e, keys) && e.at >= fromMs && e.at <= toMs);
+    },
+    async entriesAt(venueId, fromMs, toMs) {
+      return entries.filter((e) => e.venueId === venueId && e.at >= fromMs && e.at <= toMs);
+    },
+    async identitiesOf(subjects) {
+      const out = new Map(subjects.map((s) => [subjectKeyText(s), s]));
+      for (const s of subjects) {
+        const person = links.find(([, l]) => subjectKeyText(l) === subjectKeyText(s))?.[0];
+        for (const [p, l] of links) if (p === person) out.set(subjectKeyText(l), l);
+        for (const e of entries) {
+          if (e.subject && e.altSubject && subjectKeyText(e.subject) === subjectKeyText(s)) out.set(subjectKeyText(e.altSubject), e.altSubject);
+          if (e.subject && e.altSubject && subjectKeyText(e.altSubject) === subjectKeyText(s)) out.set(subjectKeyText(e.subject), e.subject);
+        }
+      }
+      return [...out.values()];
+    },
+    async personIdsOf(subjects) {
+      const ids = new Map<string, string>();
+      for (const s of subjects) for (const [p, l] of links) if (subjectKeyText(l) === subjectKeyText(s)) ids.set(subjectKeyText(s), p);
+      return ids;
+    },
+  };
+  return {
+    tracing: tracing as TracingStore,
+    async venue(id: string): Promise<Venue | undefined> {
+      const kind = venues[id];
+      return kind && { id, name: `Địa điểm ${id}`, kind };
+    },
+  };
+}
+
