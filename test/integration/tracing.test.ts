@@ -69,11 +69,24 @@ describe('contact tracing end to end', () => {
     expect(byCmnd.stdout).not.toContain(STRANGER.cccd);
     expect(byCmnd.stdout).not.toContain(`cccd,${CASE.cccd}`);
 
+    // Outbreak venues for a cases file; a broken file is refused naming its lines.
+    const dir = tempDirRemovedAtExit('kiosk-cases-');
+    const cases = join(dir, 'cases.txt');
+    writeFileSync(cases, `# ca bệnh\ncccd:${CASE.cccd}\n\ncmnd:${STRANGER.oldCmnd}\n`);
+    const exposure = await runKiosk(['server', 'exposure', '--db', db, '--cases', cases, '--from', from, '--to', to, '--json']);
+    expect(JSON.parse(exposure.stdout)).toMatchObject({ cases: 2, casesWithVisits: 2, venues: [{ venueId: venueA, cases: 1, exposed: 1, exposedCases: 0 }, { cases: 1, exposed: 0 }] });
+    const broken = join(dir, 'broken.txt');
+    writeFileSync(broken, `cccd:${CASE.cccd}\ncccd:123\nssn:1\n`);
+    const refused = await runKiosk(['server', 'exposure', '--db', db, '--cases', broken, '--from', from, '--to', to]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/broken\.txt line 2: a cccd number is 12 digits; .*broken\.txt line 3: unknown subject type "ssn"/);
+
     const auditOut = await runKiosk(['server', 'audit', '--db', db, '--json']);
     const records = JSON.parse(auditOut.stdout) as Array<{ action: string; actor: string; resultCount: number; subjectHash: string }>;
     expect(records.map((r) => [r.action, r.resultCount])).toEqual([
       ['trace', 1],
       ['trace', 1],
+      ['exposure', 2],
     ]);
     expect(records[0]?.actor).toMatch(/^cli:/);
     expect(auditOut.stdout).not.toContain(CASE.cccd);
