@@ -8,6 +8,7 @@ import { pipelineSuite } from './pipeline.ts';
 import { riskListSuite } from './risk-list.ts';
 import { screenSuite } from './screen.ts';
 import { serverIngestSuite } from './server-ingest.ts';
+import { serverQueriesSuite } from './server-queries.ts';
 import { statusSuite } from './status.ts';
 import { uploadSuite } from './upload.ts';
 
@@ -15,7 +16,7 @@ import { uploadSuite } from './upload.ts';
  * `npm run bench [-- --json FILE] [-- --only a,b]`: every figure of docs/benchmarks.md, measured in
  * one run on this machine. Human-readable progress on stderr; `--json` writes all figures.
  */
-const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite, serverIngestSuite];
+const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite, serverIngestSuite, serverQueriesSuite];
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
 const only = values.only?.split(',');

@@ -1,10 +1,15 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { rawPublicKey } from '../../core/identity/device-key.ts';
 import type { WireEntry } from '../../common/wire.ts';
-import { enrollDevice, signedHeaders, startTestServer, setStatus, type EnrolledDevice, type TestServer } from '../../test/helpers/server.ts';
+import { postgresAvailable, schemaPerCase, startPostgres, type PgCluster } from '../../test/helpers/postgres.ts';
+import { enrollDevice, signedHeaders, startTestServer, setStatus, tempDirRemovedAtExit, type EnrolledDevice, type TestServer } from '../../test/helpers/server.ts';
+import { PostgresStore } from '../store/postgres/postgres-store.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { ServerStore } from '../store/store.ts';
 
 function entry(seq: number, overrides: Partial<WireEntry> = {}): WireEntry {
   return {
@@ -29,12 +34,31 @@ function entry(seq: number, overrides: Partial<WireEntry> = {}): WireEntry {
   };
 }
 
-describe('reference server', () => {
-  let server: TestServer;
+// The same requests, the same answers, on both engines: what SQLite refuses, PostgreSQL refuses alike.
+const hasPostgres = postgresAvailable();
+let cluster: PgCluster | undefined;
+let freshSchema: (() => Promise<string>) | undefined;
+beforeAll(async () => {
+  if (!hasPostgres) return;
+  cluster = await startPostgres();
+  freshSchema = schemaPerCase(cluster, 'http');
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function storeOf(engine: string, now?: () => number): Promise<ServerStore> {
+  if (engine === 'sqlite') return new SqliteStore(join(tempDirRemovedAtExit('kiosk-server-'), 'server.db'), now);
+  if (!freshSchema) throw new Error('the PostgreSQL cluster did not start');
+  return PostgresStore.open(await freshSchema(), { poolSize: 4, ...(now ? { now } : {}) });
+}
+
+describe.each(hasPostgres ? ['sqlite', 'postgres'] : ['sqlite'])('reference server on %s', (engine) => {
+  let server: TestServer<ServerStore>;
   let device: EnrolledDevice;
 
   beforeEach(async () => {
-    server = await startTestServer({ adminToken: 'secret-admin' });
+    server = await startTestServer({ adminToken: 'secret-admin', store: await storeOf(engine) });
     device = await enrollDevice(server.store);
   });
   afterEach(() => server.close());
@@ -81,7 +105,7 @@ describe('reference server', () => {
 
     it('answers 429 with Retry-After once a source address has guessed too often, and lets a right code through later', async () => {
       let clock = Date.UTC(2021, 8, 1);
-      const limited = await startTestServer({ now: () => clock, enrollLimits: { perAddress: { limit: 3, windowMs: 60_000 }, perCode: { limit: 100, windowMs: 60_000 } } });
+      const limited = await startTestServer({ now: () => clock, store: await storeOf(engine, () => clock), enrollLimits: { perAddress: { limit: 3, windowMs: 60_000 }, perCode: { limit: 100, windowMs: 60_000 } } });
       try {
         const guess = (code: string) => {
           const { publicKey } = generateKeyPairSync('ed25519');
@@ -101,7 +125,7 @@ describe('reference server', () => {
     });
 
     it('limits attempts per code whatever address they come from', async () => {
-      const limited = await startTestServer({ enrollLimits: { perAddress: { limit: 1000, windowMs: 60_000 }, perCode: { limit: 2, windowMs: 600_000 } } });
+      const limited = await startTestServer({ store: await storeOf(engine), enrollLimits: { perAddress: { limit: 1000, windowMs: 60_000 }, perCode: { limit: 2, windowMs: 600_000 } } });
       try {
         const { publicKey } = generateKeyPairSync('ed25519');
         const attempt = () => limited.app.inject({ method: 'POST', url: '/v1/enroll', payload: { code: 'bbbbb-bbbbb', publicKey: rawPublicKey(publicKey) } });
@@ -199,6 +223,9 @@ describe('reference server', () => {
       ['not JSON', Buffer.from('{"batchId":'), 400, 'bad-request'],
       ['a batch without entries', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [] })), 400, 'bad-request'],
       ['an entry with a negative seq', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [{ ...entry(1), seq: -1 }] })), 400, 'bad-request'],
+      ['an entry with a seq beyond 2^53', Buffer.from(`{"batchId":"${randomUUID()}","deviceId":"x","entries":[${JSON.stringify(entry(1)).replace('"seq":1', '"seq":9007199254740993')}]}`), 400, 'bad-request'],
+      ['an entry with an unknown field', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'x', entries: [{ ...entry(1), name: 'Nguyễn Văn A' }] })), 400, 'bad-request'],
+      ['a batch that names another device', Buffer.from(JSON.stringify({ batchId: randomUUID(), deviceId: 'd_someone_else', entries: [entry(1)] })), 403, 'forbidden'],
     ])('rejects %s with a clear 4xx and stores nothing', async (_label, raw, status, code) => {
       const res = await post('/v1/batches', undefined, { raw });
       expect([res.statusCode, res.json().error.code]).toEqual([status, code]);
@@ -231,6 +258,17 @@ describe('reference server', () => {
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...signedHeaders(device, 'POST', '/v1/batches', bomb) },
       });
       expect([res.statusCode, res.json().error.code]).toEqual([413, 'payload-too-large']);
+    });
+  });
+
+  describe('decommissioned devices', () => {
+    it('refuses every signed request of a revoked device, after its signature is checked', async () => {
+      const res = await post('/v1/decommission', {});
+      expect(res.statusCode).toBe(200);
+      const refused = await post('/v1/batches', batch([entry(1)]));
+      expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'forbidden']);
+      expect(refused.json().error.message).toMatch(/decommissioned/);
+      expect(await server.store.countEntries()).toBe(0);
     });
   });
 

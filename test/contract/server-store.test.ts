@@ -7,7 +7,7 @@ import { KioskError } from '../../common/errors.ts';
 import { openStore } from '../../server/store/open.ts';
 import { PostgresStore } from '../../server/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
-import { postgresAvailable, startPostgres, type PgCluster } from '../helpers/postgres.ts';
+import { postgresAvailable, schemaPerCase, startPostgres, type PgCluster } from '../helpers/postgres.ts';
 import { batchOf, publicKey, serverStoreContract, wireEntry } from './server-store.contract.ts';
 
 // --- SQLite: a temporary file per case ---------------------------------------------------------
@@ -58,24 +58,11 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
     return cluster;
   };
 
-  // One database for the contract suite and a schema per case (search_path in the URL): a fresh,
-  // empty store per case without CREATE DATABASE copying a template through the WAL each time.
-  let contractDb: string | undefined;
-  let schemas = 0;
-  async function freshSchema(): Promise<string> {
-    contractDb ??= await clusterOf().createDatabase('contract');
-    const name = `case_${++schemas}`;
-    const client = new pg.Client({ connectionString: contractDb });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA ${name}`);
-    } finally {
-      await client.end();
-    }
-    return `${contractDb}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
-  }
+  // One database for the contract suite and a schema per case: a fresh, empty store per case.
+  let freshSchema: (() => Promise<string>) | undefined;
 
   serverStoreContract('postgres', async (options = {}) => {
+    freshSchema ??= schemaPerCase(clusterOf(), 'contract');
     const url = await freshSchema();
     const store = await PostgresStore.open(url, { poolSize: 4, ...options });
     const others: PostgresStore[] = [];
@@ -245,7 +232,19 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
         await store.ingestBatch(device, batchOf([wireEntry(1)]));
         // A crash, but after a checkpoint: recovery replays seconds of WAL, not the whole file's.
         await checkpoint(c.url);
+        // A transaction between two statements when the database dies: its connection's error must
+        // not end the process (no listener would take it), the transaction fails as unavailable.
+        let resume = (): void => undefined;
+        const midway = store.tx(async (client) => {
+          await client.query('SELECT 1');
+          await new Promise<void>((resolve) => (resume = resolve));
+          await client.query('SELECT 1');
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
         await c.stopServer('immediate');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        resume();
+        expect(await midway.catch((e: unknown) => e)).toMatchObject({ code: 'store-unavailable' });
         const batch = batchOf([wireEntry(2)]);
         const err = await store.ingestBatch(device, batch).catch((e: unknown) => e);
         expect((err as KioskError).code).toBe('store-unavailable');

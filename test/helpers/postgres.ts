@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -76,6 +76,17 @@ export async function startPostgres(): Promise<PgCluster> {
     pgRun('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=100`, '-w', 'start']);
   const stopServer = (mode: 'fast' | 'immediate' = 'fast'): Promise<void> => pgRun('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
   await startServer();
+  // A test process that dies before stop() (an unhandled error) must not leave a server running.
+  const leftover = (): void => {
+    try {
+      const [file, argv] = asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      execFileSync(file, argv, { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // already stopped
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', leftover);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let made = 0;
   return {
@@ -100,8 +111,31 @@ export async function startPostgres(): Promise<PgCluster> {
     stopServer,
     startServer,
     async stop(): Promise<void> {
+      process.removeListener('exit', leftover);
       await stopServer('fast').catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A fresh, empty store location on the cluster: one database per cluster and a schema per call
+ * (search_path in the URL), so each test starts empty without CREATE DATABASE copying a template.
+ */
+export function schemaPerCase(cluster: PgCluster, database = 'cases'): () => Promise<string> {
+  let db: Promise<string> | undefined;
+  let schemas = 0;
+  return async () => {
+    db ??= cluster.createDatabase(database);
+    const url = await db;
+    const name = `case_${++schemas}`;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${name}`);
+    } finally {
+      await client.end();
+    }
+    return `${url}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
   };
 }

@@ -31,8 +31,10 @@ export function tempDirRemovedAtExit(prefix: string): string {
   return dir;
 }
 
-export async function startTestServer(options: Partial<Omit<ServerOptions, 'store'>> & { store?: SqliteStore } = {}, dbPath?: string, port = 0): Promise<TestServer> {
-  const path = dbPath ?? join(tempDirRemovedAtExit('kiosk-server-'), 'server.db');
+export async function startTestServer(options?: Partial<Omit<ServerOptions, 'store'>>, dbPath?: string, port?: number): Promise<TestServer>;
+export async function startTestServer<S extends ServerStore>(options: Partial<Omit<ServerOptions, 'store'>> & { store: S }, dbPath?: string, port?: number): Promise<TestServer<S>>;
+export async function startTestServer(options: Partial<Omit<ServerOptions, 'store'>> & { store?: ServerStore } = {}, dbPath?: string, port = 0): Promise<TestServer<ServerStore>> {
+  const path = dbPath ?? options.store?.location ?? join(tempDirRemovedAtExit('kiosk-server-'), 'server.db');
   const store = options.store ?? new SqliteStore(path, options.now);
   const app = buildServer({ ...options, store });
   await app.listen({ port, host: '127.0.0.1' });

@@ -81,6 +81,7 @@ export class PostgresStore implements ServerStore, PgRunner {
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private closed = false;
+  private readonly guarded = new WeakSet<pg.PoolClient>();
 
   private constructor(pool: pg.Pool, location: string, now: () => number, serverKey: KeyObject, riskKey: Buffer) {
     this.pool = pool;
@@ -113,6 +114,7 @@ export class PostgresStore implements ServerStore, PgRunner {
       await pool.end().catch(() => undefined);
       throw openError(err, location);
     }
+    client.on('error', () => undefined);
     try {
       await migratePostgres(client, PG_MIGRATIONS, location);
       const loadOrCreateMeta = async (key: string, make: () => string): Promise<string> => {
@@ -173,11 +175,20 @@ export class PostgresStore implements ServerStore, PgRunner {
   }
 
   private async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw this.mapError(err);
     }
+    // A connection that dies while checked out between two statements emits 'error' on the client,
+    // where the pool no longer listens: unhandled, it would end the worker. The next statement
+    // on it then fails as a connection error and the client is discarded.
+    if (!this.guarded.has(client)) {
+      this.guarded.add(client);
+      client.on('error', () => undefined);
+    }
+    return client;
   }
 
   private mapError(err: unknown): unknown {
