@@ -177,6 +177,19 @@ export async function listEntries(options: { db?: string; json?: boolean; count?
       ...(options.venue ? { venueId: options.venue } : {}),
       ...(options.device ? { deviceId: options.device } : {}),
     });
+    // An export from the database is audited like GET /v1/entries (the audit names the OS user).
+    const { cliPrincipal } = await import('./tracing.ts');
+    await store.tracing.appendAudit({
+      at: Date.now(),
+      actor: cliPrincipal().actor,
+      role: 'operator',
+      action: 'export',
+      subjectHash: null,
+      fromMs: null,
+      toMs: null,
+      resultCount: entries.length,
+      detail: { ...(options.venue ? { venueId: options.venue.slice(0, 64) } : {}), ...(options.device ? { deviceId: options.device.slice(0, 64) } : {}), unsealed: options.unsealKey !== undefined },
+    });
     if (options.unsealKey) {
       // The health authority's view: sealed subjects opened with its private key.
       const pem = readFileSync(options.unsealKey, 'utf8');

@@ -57,7 +57,7 @@ describe('trace and exposure endpoints', () => {
     expect(csv.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
     expect(csv.body.startsWith('\uFEFFMức tiếp xúc')).toBe(true);
     const audit = await server.app.inject({ method: 'GET', url: '/v1/audit', headers: { authorization: `Bearer ${health}` } });
-    expect(audit.json().records.map((r: { action: string; resultCount: number }) => [r.action, r.resultCount])).toEqual([
+    expect(audit.json<{ records: Array<{ action: string; resultCount: number }> }>().records.map((r) => [r.action, r.resultCount])).toEqual([
       ['trace', 1],
       ['trace', 1],
     ]);
