@@ -11,7 +11,8 @@ import { DEFAULT_MARGIN_MIN, DEFAULT_RETENTION_DAYS, MAX_F1_FOLLOWED, MAX_MARGIN
 import { openStore } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { fail, printJson } from './output.ts';
-import { cliPrincipal, printTrace } from './tracing.ts';
+import { cliPrincipal } from './principal.ts';
+import { printTrace } from './tracing.ts';
 
 /**
  * The health department's tool for sealed subjects (docs/tracing.md): it derives the day keys of the

@@ -13,6 +13,7 @@ import { openStore, redactDb } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { identityLinksOf, makePeople, seedStatuses } from '../../server/services/seed.ts';
 import { fail, printJson } from './output.ts';
+import { cliPrincipal } from './principal.ts';
 
 const valueSetsSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
@@ -178,10 +179,9 @@ export async function listEntries(options: { db?: string; json?: boolean; count?
       ...(options.device ? { deviceId: options.device } : {}),
     });
     // An export from the database is audited like GET /v1/entries (the audit names the OS user).
-    const { cliPrincipal } = await import('./tracing.ts');
     await store.tracing.appendAudit({
       at: Date.now(),
-      actor: cliPrincipal().actor,
+      actor: cliPrincipal('operator').actor,
       role: 'operator',
       action: 'export',
       subjectHash: null,
