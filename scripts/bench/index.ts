@@ -11,13 +11,14 @@ import { screenSuite } from './screen.ts';
 import { serverIngestSuite } from './server-ingest.ts';
 import { serverQueriesSuite } from './server-queries.ts';
 import { statusSuite } from './status.ts';
+import { tracingSuite } from './tracing.ts';
 import { uploadSuite } from './upload.ts';
 
 /**
  * `npm run bench [-- --json FILE] [-- --only a,b]`: every figure of docs/benchmarks.md, measured in
  * one run on this machine. Human-readable progress on stderr; `--json` writes all figures.
  */
-const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite, serverIngestSuite, serverQueriesSuite, deploymentSuite];
+const SUITES: Suite[] = [pipelineSuite, uploadSuite, statusSuite, riskListSuite, framingSuite, dccSuite, cameraSuite, screenSuite, serverIngestSuite, serverQueriesSuite, tracingSuite, deploymentSuite];
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
 const only = values.only?.split(',');

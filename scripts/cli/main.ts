@@ -411,6 +411,38 @@ trust
     await trustImport({ file, ...o });
   });
 
+const authority = program.command('authority').description("the health authority's tools for sealed subjects (docs/tracing.md)");
+authority
+  .command('day-keys')
+  .description('derive the blind-index day keys kiosks need (privacy.blindIndexKeysFile); the private key stays here')
+  .requiredOption('--key <file>', 'the private key made by kiosk keys authority')
+  .requiredOption('--from <YYYY-MM-DD>', 'first day (Vietnam days)')
+  .addOption(new Option('--days <n>', 'how many days').argParser(int('--days', 1, 366)).default(31))
+  .requiredOption('--out <file>', 'day-keys file to write (mode 600) and copy to the kiosks')
+  .action(async (o: { key: string; from: string; days: number; out: string }) => {
+    const { dayKeysCommand } = await import('./authority.ts');
+    dayKeysCommand(o);
+  });
+authority
+  .command('trace')
+  .description('contacts of a case among sealed subjects: queries by blind index, opens the contacts with the private key')
+  .requiredOption('--key <file>', 'the private key made by kiosk keys authority')
+  .option('--server <url>', 'the tracing server (with --token)')
+  .option('--token <token>', 'a health token')
+  .option('--db <file|url>', "read the operator's database directly instead of --server")
+  .requiredOption('--subject <type:id>', 'the case, e.g. cccd:079303001234')
+  .requiredOption('--from <iso>', 'window start')
+  .requiredOption('--to <iso>', 'window end')
+  .option('--margin-min <m>', 'widen each visit by this many minutes (default 30)')
+  .option('--depth <1|2>', '2: contacts of contacts too (F2)')
+  .addOption(new Option('--retention-days <d>', 'the longest window allowed').argParser(int('--retention-days', 1, 3650)).default(21))
+  .option('--json', 'one JSON object with visits and contacts')
+  .option('--csv', 'one row per contact, UTF-8 with BOM, Vietnamese headers')
+  .action(async (o: { key: string; server?: string; token?: string; db?: string; subject: string; from: string; to: string; marginMin?: string; depth?: string; retentionDays: number; json?: boolean; csv?: boolean }) => {
+    const { authorityTraceCommand } = await import('./authority.ts');
+    await authorityTraceCommand(o);
+  });
+
 const keys = program.command('keys').description('key material');
 keys
   .command('authority')

@@ -16,6 +16,7 @@ import { fail, printJson } from './output.ts';
 import { adminUnits, type VenueLocation } from '../../server/services/admin-units.ts';
 import { deploymentCsv, deploymentReport, describeLocation } from '../../server/services/deployment.ts';
 import { fleetView, HEARTBEAT_HISTORY_DAYS, silentAfterMsOf } from '../../server/services/fleet.ts';
+import { cliPrincipal } from './principal.ts';
 
 const valueSetsSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
@@ -202,6 +203,18 @@ export async function listEntries(options: { db?: string; json?: boolean; count?
     let entries = await store.listEntries({
       ...(options.venue ? { venueId: options.venue } : {}),
       ...(options.device ? { deviceId: options.device } : {}),
+    });
+    // An export from the database is audited like GET /v1/entries (the audit names the OS user).
+    await store.tracing.appendAudit({
+      at: Date.now(),
+      actor: cliPrincipal('operator').actor,
+      role: 'operator',
+      action: 'export',
+      subjectHash: null,
+      fromMs: null,
+      toMs: null,
+      resultCount: entries.length,
+      detail: { ...(options.venue ? { venueId: options.venue.slice(0, 64) } : {}), ...(options.device ? { deviceId: options.device.slice(0, 64) } : {}), unsealed: options.unsealKey !== undefined },
     });
     if (options.unsealKey) {
       // The health authority's view: sealed subjects opened with its private key.

@@ -1,27 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { KioskError } from '../../common/errors.ts';
 import { subjectKeyText } from '../../common/subject-id.ts';
 import { audit, auditHash, auditKeyOf } from '../../server/services/audit.ts';
-import type { Principal } from '../../server/services/tokens.ts';
 import { traceCsv, vnTime } from '../../server/services/trace-csv.ts';
 import { exposure, exposureCsv, parseCases } from '../../server/services/exposure.ts';
 import { importIdentities, parseIdentityLines } from '../../server/services/identities.ts';
 import { DEFAULT_MARGIN_MIN, DEFAULT_RETENTION_DAYS, MAX_MARGIN_MIN, parseDwell, parseTraceParams, parseWindow, traceCase, type TraceResult } from '../../server/services/tracing.ts';
 import { fail, printJson } from './output.ts';
+import { cliPrincipal } from './principal.ts';
 import { dbOf, withStore } from './server.ts';
-
-/** A command run on the server's database acts with the health role; the audit names the OS user. */
-export function cliPrincipal(): Principal {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (a container with an arbitrary uid): the audit still says it was the command line.
-  }
-  return { actor: `cli:${user}`, role: 'health' };
-}
 
 export interface TraceCommandOptions {
   db?: string;

@@ -110,7 +110,8 @@ export function parseTraceParams(raw: unknown, retentionDays = DEFAULT_RETENTION
   const parsed = rawTraceSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw bad(String(issue?.path[0] ?? 'query'), issue?.code === 'too_big' ? 'too long' : (issue?.message ?? 'invalid'));
+    const field = String(issue?.path[0] ?? 'query');
+    throw bad(field === 'marginMin' ? 'margin' : field, issue?.code === 'too_big' ? 'too long' : (issue?.message ?? 'invalid'));
   }
   const p = parsed.data;
   const { fromMs, toMs } = parseWindow(p.from, p.to, retentionDays);

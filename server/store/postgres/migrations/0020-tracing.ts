@@ -5,8 +5,10 @@ import type { PgMigration } from '../migrate.ts';
  * refuses UPDATE and DELETE; TRUNCATE too), the person registry, and on entries the second
  * identifier and the blind indexes of sealed subjects. Tracing reads entries by their effective
  * time coalesce(corrected_at, recorded_at), so the indexes are on that expression (an entry re-timed
- * by an anchor is found where it really happened). Indexes on the partitioned table cascade to
- * every partition, present and future.
+ * by an anchor is found where it really happened). They replace the recorded_at indexes of 0010
+ * (tracing was their reason; the venue report reads by effective time too), so ingest keeps the
+ * same number of full indexes; the second-identifier and blind ones are partial and hold only rows
+ * that have those values. Indexes on the partitioned table cascade to every partition.
  */
 export const pgMigration0020: PgMigration = {
   version: 20,
@@ -48,6 +50,8 @@ export const pgMigration0020: PgMigration = {
     );
     CREATE INDEX person_links_person ON person_links (person_id);
     ALTER TABLE entries ADD COLUMN alt_type text, ADD COLUMN alt_id text, ADD COLUMN blind_index text, ADD COLUMN blind_alt text;
+    DROP INDEX entries_venue_time;
+    DROP INDEX entries_subject_time;
     CREATE INDEX entries_venue_at ON entries (venue_id, (coalesce(corrected_at, recorded_at)));
     CREATE INDEX entries_subject_at ON entries (subject_type, subject_id, (coalesce(corrected_at, recorded_at))) WHERE subject_id IS NOT NULL;
     CREATE INDEX entries_alt_at ON entries (alt_type, alt_id, (coalesce(corrected_at, recorded_at))) WHERE alt_id IS NOT NULL;

@@ -11,7 +11,9 @@ import type { Database } from 'better-sqlite3';
  *   unmasked PC-COVID QR) and `blind_index`/`blind_alt` (keyed hashes of the sealed subject's
  *   identifiers under a per-day authority key), each indexed with the entry's effective time.
  *   The effective time is `coalesce(corrected_at, recorded_at)`: an entry re-timed by an anchor
- *   must be found where it really happened, so the indexes are on that expression.
+ *   must be found where it really happened, so the indexes are on that expression. They replace
+ *   the recorded_at ones of 0010 and 0070 (tracing was their only reason; the venue report also
+ *   reads by effective time), so ingest maintains no more indexes than before.
  */
 export const serverMigration0080 = {
   version: 80,
@@ -55,6 +57,8 @@ export const serverMigration0080 = {
       ALTER TABLE entries ADD COLUMN alt_id TEXT;
       ALTER TABLE entries ADD COLUMN blind_index TEXT;
       ALTER TABLE entries ADD COLUMN blind_alt TEXT;
+      DROP INDEX entries_venue_time;
+      DROP INDEX entries_subject_time;
       CREATE INDEX entries_venue_at ON entries(venue_id, coalesce(corrected_at, recorded_at));
       CREATE INDEX entries_subject_at ON entries(subject_type, subject_id, coalesce(corrected_at, recorded_at)) WHERE subject_id IS NOT NULL;
       CREATE INDEX entries_alt_at ON entries(alt_type, alt_id, coalesce(corrected_at, recorded_at)) WHERE alt_id IS NOT NULL;
