@@ -80,7 +80,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.textContent('#result-shape')).toBe('✗');
     // On a refusal the direction is a small label, not a bordered "VÀO" that reads as an order.
     expect(await page.textContent('#result-direction')).toBe('Cổng vào');
-    expect(await page.$eval('#result-direction', (e) => e.ownerDocument.defaultView?.getComputedStyle(e).borderTopWidth)).toBe('0px');
+    expect(await page.evaluate("getComputedStyle(document.getElementById('result-direction')).borderTopWidth")).toBe('0px');
     expect(await page.getAttribute('html', 'data-last-sound')).toBe('deny');
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
@@ -195,7 +195,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     await page.waitForSelector('#tech-panel:not([hidden])');
     expect(await page.textContent('#tech-facts')).toContain('chưa đăng ký');
     // Recent events are a table in words; the raw JSON stays behind a toggle.
-    expect(await page.$$eval('#tech-events th', (ths) => ths.map((th) => th.textContent))).toEqual(['Thời gian', 'Loại mã', 'Kết quả', 'Lý do', 'Nguồn', 'Độ trễ']);
+    expect(await page.locator('#tech-events th').allTextContents()).toEqual(['Thời gian', 'Loại mã', 'Kết quả', 'Lý do', 'Nguồn', 'Độ trễ']);
     expect(await page.locator('#tech-events-body tr').count()).toBeGreaterThan(0);
     expect(await page.isVisible('#tech-log')).toBe(false);
     await page.click('#tech-raw-toggle');
