@@ -2,7 +2,6 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -14,6 +13,8 @@ import pg from 'pg';
  */
 const run = promisify(execFile);
 export const PG_BIN = process.env.KIOSK_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** A folder the postgres user can reach: world-writable and sticky on Debian. */
+const PG_TMP_BASE = process.env.KIOSK_PG_TMP ?? '/tmp';
 
 export interface PgCluster {
   /** postgres://…/postgres on the cluster; use `createDatabase` for a database of one's own. */
@@ -53,7 +54,9 @@ async function freePort(): Promise<number> {
 const asPostgres = (cmd: string, args: string[]): [string, string[]] => (process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
 
 export async function startPostgres(): Promise<PgCluster> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiosk-pg-'));
+  // Not under TMPDIR: the suite gives each test file a private (0700) TMPDIR that the postgres user
+  // cannot enter. The folder is removed by stop(), or at exit when a test process dies first.
+  const dir = await mkdtemp(join(PG_TMP_BASE, 'kiosk-pg-'));
   const data = join(dir, 'data');
   if (process.getuid?.() === 0) {
     const { stdout } = await run('id', ['-u', 'postgres']);

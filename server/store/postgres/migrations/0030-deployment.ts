@@ -15,7 +15,7 @@ export const pgMigration0030: PgMigration = {
     -- The report counts a province's entries per venue and day: the venue + time index also carries
     -- direction and corrected time, so an index-only scan counts them (same name and key columns:
     -- every query that used it still does).
-    DROP INDEX entries_venue_time;
+    DROP INDEX IF EXISTS entries_venue_time;
     CREATE INDEX entries_venue_time ON entries (venue_id, recorded_at) INCLUDE (direction, corrected_at);
     -- "Kiosks that uploaded in the month" reads batches by device and time.
     CREATE INDEX batches_device_time ON batches (device_id, received_at);
