@@ -33,6 +33,8 @@ export interface CameraStats {
 /** The longest side handed to the decoder: a camera that sends 8000×8000 is drawn smaller, not copied whole. */
 const MAX_SIDE = 1920;
 const RECENT = 256;
+/** Decoded frames without the code after which showing it again is a new scan. */
+const MISSES_BEFORE_NEW_SCAN = 4;
 
 /**
  * getUserMedia → <video> → canvas → the Web Worker, at most `fps` frames a second and only while
@@ -70,6 +72,8 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
   let isBusy = false;
   let nextId = 1;
   let last = { text: '', at: -Infinity };
+  /** Decoded frames since the last read that did not show that code. */
+  let framesWithoutLast = 0;
   let lastTime = -1;
   worker.onmessage = (e: MessageEvent<FrameReply>) => {
     isBusy = false;
@@ -80,13 +84,17 @@ export async function startCamera(o: CameraOptions): Promise<{ stop(): void; sta
       stats.conflicts++;
       o.onConflict?.(reply.conflict);
     }
+    if (reply.text !== last.text) framesWithoutLast++;
     if (reply.text === null) return;
     stats.decoded++;
     stats.lastRead = { decoder: reply.decoder ?? '?', ms: Math.round(reply.ms * 10) / 10, at: Date.now() };
     const now = performance.now();
     // The window slides while the code stays in view: a phone held up for ten seconds is one scan.
-    const isRepeat = reply.text === last.text && now - last.at < (o.repeatMs ?? 3000);
+    // On a starved machine reads of a code still in view can be seconds apart, so the code also
+    // counts as still there until a few decoded frames in a row went without it.
+    const isRepeat = reply.text === last.text && (now - last.at < (o.repeatMs ?? 3000) || framesWithoutLast < MISSES_BEFORE_NEW_SCAN);
     last = { text: reply.text, at: now };
+    framesWithoutLast = 0;
     if (isRepeat) return;
     stats.submitted++;
     void o.api.submitScan({ text: reply.text, source: 'camera' });
