@@ -84,7 +84,7 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     expect(await page.textContent('#result-shape')).toBe('✗');
     // On a refusal the direction is a small label, not a bordered "VÀO" that reads as an order.
     expect(await page.textContent('#result-direction')).toBe('Cổng vào');
-    expect(await page.locator('#result-direction').evaluate('(e) => getComputedStyle(e).borderTopWidth')).toBe('0px');
+    expect(await page.evaluate("getComputedStyle(document.getElementById('result-direction')).borderTopWidth")).toBe('0px');
     expect(await page.getAttribute('html', 'data-last-sound')).toBe('deny');
     expect(pageErrors(page)).toEqual([]);
   });
