@@ -208,9 +208,6 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
       };
     }`;
     const { started, page } = await cameraGuard(fakeCameraFile('no-code', 0, 30, 60, 1280, 720), { width: 1280, height: 720, fps: 60 }, { initScript: countWorkerTraffic });
-    type Traffic = { posted: number; answered: number; maxInFlight: number };
-    const traffic = () => page.evaluate(() => (globalThis as unknown as { __workerTraffic: Traffic }).__workerTraffic);
-    const stats = () => page.evaluate(() => (globalThis as unknown as { __kioskCamera: () => { offered: number; dropped: number } }).__kioskCamera());
     // Wait for the storm to have happened (frames offered, the worker answering), not for a fixed time.
     await page.waitForFunction(() => {
       const s = (globalThis as unknown as { __kioskCamera: () => { offered: number } | undefined }).__kioskCamera();
@@ -219,7 +216,11 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     }, undefined, { timeout: 30_000 });
     started.scan(cccdQr(green));
     await page.waitForSelector('#app[data-screen="result"]');
-    const [s, t] = [await stats(), await traffic()];
+    // Both counters in one evaluation: read apart, frames offered in between would skew the sums.
+    const { s, t } = await page.evaluate(() => ({
+      s: (globalThis as unknown as { __kioskCamera: () => { offered: number; dropped: number } }).__kioskCamera(),
+      t: (globalThis as unknown as { __workerTraffic: { posted: number; answered: number; maxInFlight: number } }).__workerTraffic,
+    }));
     // One frame in the worker at a time: every other offered frame was dropped, none queued.
     expect(t.maxInFlight).toBe(1);
     expect(s.dropped).toBeGreaterThan(0);
