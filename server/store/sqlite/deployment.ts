@@ -1,23 +1,11 @@
 import type Database from 'better-sqlite3';
 import { KioskError } from '../../../common/errors.ts';
-import { heartbeatRequestSchema, type HeartbeatRequest, type VenueKind } from '../../../common/wire.ts';
-import type { VenueLocation } from '../../services/admin-units.ts';
+import { heartbeatRequestSchema, type HeartbeatRequest } from '../../../common/wire.ts';
 import { VN_OFFSET_MS } from '../../services/report.ts';
+import type { VenueLocation } from '../../services/admin-units.ts';
+import { hourOf, locationOf, type VenueRow } from '../deployment-rows.ts';
 import type { DeploymentFigures, DeploymentQuery, DeploymentStore, FleetDevice, HeartbeatPoint, LocatedVenue } from '../deployment.ts';
 
-interface VenueRow {
-  id: string;
-  name: string;
-  kind: VenueKind;
-  province_code: string | null;
-  district_code: string | null;
-  commune_code: string | null;
-}
-
-const locationOf = (r: Pick<VenueRow, 'province_code' | 'district_code' | 'commune_code'>): VenueLocation | null =>
-  r.province_code && r.district_code && r.commune_code ? { provinceCode: r.province_code, districtCode: r.district_code, communeCode: r.commune_code } : null;
-
-export const hourOf = (ms: number): number => Math.floor(ms / 3600_000);
 
 /** The deployment queries on SQLite (schema: migrations/0090-deployment.ts). */
 export class SqliteDeployment implements DeploymentStore {
