@@ -104,7 +104,10 @@ export async function startUiBridge(o: { port: number; token: string; staticDir:
     close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
-      return new Promise((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A page's keep-alive connection (or one it opens while we stop) must not hold the kiosk up.
+      server.closeAllConnections();
+      return closed;
     },
   };
 }

@@ -6,7 +6,7 @@ import type { KioskEvent } from '../../common/events.ts';
 import { CONTENT_SECURITY_POLICY } from '../../core/runtime/static-files.ts';
 import { hashPin } from '../../core/identity/pin.ts';
 import { cccdQr, makePeople, seedStatuses, type Person } from '../../server/services/seed.ts';
-import { CHROMIUM, NO_CHROMIUM, fakeCameraFile, launchChromium, openGuard, pageErrors, startBrowserKiosk } from '../helpers/browser.ts';
+import { CHROMIUM, NO_CHROMIUM, fakeCameraFile, launchChromium, openGuard, pageErrors, startBrowserKiosk, stopKiosk } from '../helpers/browser.ts';
 import type { KioskProcess } from '../helpers/cli.ts';
 import { issueDcc, makeCsca, makeDsc, vaccination } from '../helpers/dcc-issuer.ts';
 import { writeDeviceKey } from '../helpers/kiosk.ts';
@@ -24,11 +24,12 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
   let kiosk: KioskProcess | undefined;
   let browser: Browser | undefined;
   afterEach(async () => {
-    kiosk?.proc.kill('SIGTERM');
-    await kiosk?.exited;
-    kiosk = undefined;
+    // The page first, so the kiosk is not answering it while it stops.
     await browser?.close();
     browser = undefined;
+    const stopping = kiosk;
+    kiosk = undefined;
+    await stopKiosk(stopping);
     await server?.close();
     server = undefined;
   });

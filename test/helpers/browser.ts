@@ -23,7 +23,39 @@ export async function launchChromium(o: BrowserOptions = {}): Promise<Browser> {
   const args = ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--enable-precise-memory-info'];
   if (o.fakeCamera) args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${o.fakeCamera}`);
   if (o.isCameraAllowed !== false) args.push('--use-fake-ui-for-media-stream');
-  return chromium.launch({ executablePath: CHROMIUM as string, headless: true, args });
+  // Launched as a server so the process can be killed: Chromium's own close now and then never
+  // returns (more often with a capture device open), and one hung close used to stall a whole run.
+  const server = await chromium.launchServer({ executablePath: CHROMIUM as string, headless: true, args });
+  const browser = await chromium.connect(server.wsEndpoint());
+  const disconnect = browser.close.bind(browser);
+  browser.close = async () => {
+    await within(5000, disconnect());
+    await within(10_000, server.close());
+    await server.kill();
+  };
+  return browser;
+}
+
+/** Waits for `work` at most `ms`; what it was doing is then cut short by the caller. */
+export async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = work.then(() => true, () => true);
+  try {
+    return await Promise.race([done, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the kiosk has not exited within `ms`: a kiosk that will not stop fails the test, not the run. */
+export async function stopKiosk(kiosk: KioskProcess | undefined, ms = 15_000): Promise<void> {
+  if (!kiosk || kiosk.proc.exitCode !== null || kiosk.proc.signalCode !== null) return;
+  kiosk.proc.kill('SIGTERM');
+  if (await within(ms, kiosk.exited)) return;
+  kiosk.proc.kill('SIGKILL');
+  await kiosk.exited;
+  throw new Error(`the kiosk did not exit within ${ms} ms of SIGTERM; stderr: ${kiosk.stderr().slice(-2000)}`);
 }
 
 /** A kiosk in browser mode: stdin scanner (the test types scans), fake gate, events on stdout. */
