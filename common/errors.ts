@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'storage-failed',
   // the server's database is unreachable: answered 503 with Retry-After, the client retries
   'store-unavailable',
+  // the server has as many uploads in hand as it answers quickly: 503 with Retry-After, the client retries
+  'server-busy',
   // input
   'payload-invalid',
   'bad-request',
@@ -88,6 +90,7 @@ export function kindOf(code: ErrorCode): ErrorKind {
     case 'payload-too-large':
     case 'unsupported-media-type':
     case 'rate-limited':
+    case 'server-busy':
       return 'network';
     case 'outbox-corrupt':
     case 'outbox-newer-schema':

@@ -166,10 +166,11 @@ server
   .addOption(new Option('--workers <n>', 'API processes on this port (stateless: every shared fact is in the database)').argParser(int('--workers', 1, 64)).default(1))
   .addOption(new Option('--retention-days <d>', 'entries older than this are removed (whole day partitions on PostgreSQL)').argParser(int('--retention-days', 1, 3650)).default(21))
   .addOption(new Option('--db-pool <n>', 'PostgreSQL connections per worker').argParser(int('--db-pool', 1, 1000)).default(10))
-  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number; dbPool: number }) => {
+  .addOption(new Option('--max-inflight-uploads <n>', 'uploads one worker works on at once; more are answered 503 server-busy with Retry-After').argParser(int('--max-inflight-uploads', 1, 100_000)).default(64))
+  .action(async (o: { port: number; db?: string; host: string; adminToken?: string; workers: number; retentionDays: number; dbPool: number; maxInflightUploads: number }) => {
     const { dbOf, serverStart } = await import('./server.ts');
     const adminToken = o.adminToken ?? process.env.KIOSK_ADMIN_TOKEN;
-    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, poolSize: o.dbPool, ...(adminToken ? { adminToken } : {}) });
+    await serverStart({ port: o.port, db: dbOf(o), host: o.host, workers: o.workers, retentionDays: o.retentionDays, poolSize: o.dbPool, maxInflightUploads: o.maxInflightUploads, ...(adminToken ? { adminToken } : {}) });
   });
 
 const venue = server.command('venue').description('venues and enrollment codes');

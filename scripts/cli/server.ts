@@ -48,6 +48,7 @@ export interface ServerStartOptions {
   workers: number;
   retentionDays: number;
   poolSize?: number;
+  maxInflightUploads?: number;
 }
 
 /**
@@ -74,7 +75,11 @@ export async function serverStart(options: ServerStartOptions): Promise<void> {
   await housekeeping();
   const timer = setInterval(() => void housekeeping(), 3600_000);
   timer.unref();
-  const app = buildServer({ store, ...(options.adminToken ? { adminToken: options.adminToken } : {}) });
+  const app = buildServer({
+    store,
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.maxInflightUploads === undefined ? {} : { maxInflightUploads: options.maxInflightUploads }),
+  });
   try {
     await app.listen({ port: options.port, host: options.host });
   } catch (err) {

@@ -283,3 +283,46 @@ describe.each(hasPostgres ? ['sqlite', 'postgres'] : ['sqlite'])('reference serv
     });
   });
 });
+
+describe('admission control for uploads', () => {
+  it('answers 503 server-busy with Retry-After past the limit without touching the store, and takes uploads again once one is answered', async () => {
+    const server = await startTestServer({ maxInflightUploads: 1 });
+    try {
+      const device = await enrollDevice(server.store);
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const ingest = server.store.ingestBatch.bind(server.store);
+      let ingested = 0;
+      let inStore = (): void => undefined;
+      const entered = new Promise<void>((resolve) => (inStore = resolve));
+      server.store.ingestBatch = async (...args) => {
+        inStore();
+        await held;
+        ingested++;
+        return ingest(...args);
+      };
+      const upload = (seq: number, signal?: AbortSignal) => {
+        const payload = Buffer.from(JSON.stringify({ batchId: uuidv7(), deviceId: device.deviceId, entries: [entry(seq)] }));
+        const headers = { 'content-type': 'application/json', ...signedHeaders(device, 'POST', '/v1/batches', payload) };
+        return fetch(`${server.url}/v1/batches`, { method: 'POST', body: payload, headers, ...(signal ? { signal } : {}) });
+      };
+      const first = upload(1);
+      await entered;
+      // Without admission control this one would wait behind the held one: cut it short.
+      const second = await upload(2, AbortSignal.timeout(5000));
+      expect(second.status).toBe(503);
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe('server-busy');
+      expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(second.headers.get('retry-after'))).toBeLessThanOrEqual(3);
+      expect(ingested).toBe(0);
+      release();
+      expect((await first).status).toBe(200);
+      // The slot is free again: the retried upload is taken and stored.
+      expect((await upload(2)).status).toBe(200);
+      expect(ingested).toBe(2);
+      expect(await server.store.countEntries()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -11,8 +11,8 @@ import { consoleRoutes } from './console-routes.ts';
 import { checkSameSite, ConsoleSessions, cookieValue, SESSION_COOKIE } from '../services/console-session.ts';
 import { reportRoutes } from './report-routes.ts';
 import { checkAllowed, principalOf } from '../services/tokens.ts';
-import type { RouteContext, ServerOptions } from './context.ts';
-import { bearerToken, bodyOf, sameSecret, sendError } from './plumbing.ts';
+import { DEFAULT_MAX_INFLIGHT_UPLOADS, type RouteContext, type ServerOptions } from './context.ts';
+import { bearerToken, bodyOf, sameSecret, sendError, ServerBusyError } from './plumbing.ts';
 
 export type { RateLimit, RouteContext, ServerOptions } from './context.ts';
 export { DEFAULT_ENROLL_LIMITS } from './context.ts';
@@ -22,6 +22,8 @@ export { DEFAULT_ENROLL_LIMITS } from './context.ts';
  * covers the bytes as sent, and gzip is inflated by us with a size cap. Routes live in one module per
  * audience; they parse, check who may call, and call the store.
  */
+const UPLOAD_ROUTES = new Set(['/v1/batches', '/v1/passages']);
+
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { store } = options;
   const now = options.now ?? Date.now;
@@ -43,6 +45,18 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   );
 
   app.setErrorHandler((err: unknown, _req, reply) => sendError(reply, err));
+
+  // Admission control for uploads, before the body is read: past the limit a request would only wait
+  // (for the database pool, then time out); answered busy now, the kiosk retries when told and loses nothing.
+  const maxInflight = options.maxInflightUploads ?? DEFAULT_MAX_INFLIGHT_UPLOADS;
+  let inflight = 0;
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || !UPLOAD_ROUTES.has(req.routeOptions.url ?? '')) return;
+    if (inflight >= maxInflight) throw new ServerBusyError(`the server is handling ${inflight} uploads; retry after the Retry-After delay`);
+    inflight++;
+    // 'close' on the response: sent, or the connection gone; either way the slot is free again.
+    reply.raw.once('close', () => inflight--);
+  });
   app.setNotFoundHandler((_req, reply) => sendError(reply, new KioskError('not-found', 'no such endpoint')));
 
   const sessions = new ConsoleSessions({ serverKey: store.serverKey, store: store.tracing, now, ...(options.adminToken ? { adminToken: options.adminToken } : {}), ...(options.consoleSessionMs ? { sessionMs: options.consoleSessionMs } : {}) });

@@ -29,7 +29,14 @@ export interface ServerOptions {
   logger?: boolean;
   /** How long a web console session lasts (default 8 h). */
   consoleSessionMs?: number;
+  /**
+   * Uploads (batches, passages) one worker works on at once (default 64); more are answered 503
+   * server-busy with Retry-After at once, so those taken are answered quickly instead of all waiting.
+   */
+  maxInflightUploads?: number;
 }
+
+export const DEFAULT_MAX_INFLIGHT_UPLOADS = 64;
 
 export const DEFAULT_TRACE_LIMIT: RateLimit = { limit: 30, windowMs: 60_000 };
 

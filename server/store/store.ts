@@ -28,6 +28,11 @@ import type { DeploymentStore } from './deployment.ts';
  * Everything that must hold across API workers and hosts lives behind this interface: nonces,
  * enrollment codes used once, rate limits and device revocation.
  */
+export interface Admission {
+  fresh: boolean;
+  revokedAt?: number;
+}
+
 export interface ServerStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Where the data lives, safe to print: a file path, or a URL with its password hidden. */
@@ -54,8 +59,12 @@ export interface ServerStore {
   /** Decommissions a device: from now on its signature is refused. Idempotent; answers when it was revoked. */
   revokeDevice(id: string): Promise<number>;
 
-  /** Records a nonce; false when it was seen before (a replay). */
-  useNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Admits a signed request of a device whose signature checked out: records its nonce (`fresh` is
+   * false when it was seen before, a replay) and answers whether the device was revoked, in one
+   * step, because it runs on every kiosk request. Undefined for a device that does not exist.
+   */
+  admitRequest(deviceId: string, nonce: string, expiresAt: number): Promise<Admission | undefined>;
   /**
    * Counts one attempt against `key` in a fixed window of `windowMs`; `allowed` is false once more
    * than `limit` attempts fell in the current window, and `retryAfterMs` says when it reopens.

@@ -160,12 +160,16 @@ export function serverStoreContract(engine: string, factory: StoreFactory): void
     );
 
     it(
-      'accepts a nonce once per device',
+      'admits a nonce once per device, says when the device was revoked, and knows no stranger',
       withStore(factory, async ({ store }) => {
         const exp = Date.now() + 300_000;
-        expect(await store.useNonce('d_1', 'n-1', exp)).toBe(true);
-        expect(await store.useNonce('d_1', 'n-1', exp)).toBe(false);
-        expect(await store.useNonce('d_2', 'n-1', exp)).toBe(true);
+        const [one, two] = [await enrolled(store), await enrolled(store)];
+        expect(await store.admitRequest(one.id, 'n-1', exp)).toEqual({ fresh: true });
+        expect(await store.admitRequest(one.id, 'n-1', exp)).toEqual({ fresh: false });
+        expect(await store.admitRequest(two.id, 'n-1', exp)).toEqual({ fresh: true });
+        const at = await store.revokeDevice(two.id);
+        expect(await store.admitRequest(two.id, 'n-2', exp)).toEqual({ fresh: true, revokedAt: at });
+        expect(await store.admitRequest('d_missing', 'n-3', exp)).toBeUndefined();
       }),
     );
 
@@ -437,12 +441,12 @@ export function serverStoreContract(engine: string, factory: StoreFactory): void
           ]),
         );
         const expire = clock.now - 1000;
-        await store.useNonce(device.id, 'old', expire);
+        await store.admitRequest(device.id, 'old', expire);
         const outcome = await store.maintain(21);
         expect(outcome.deletedRows).toBe(1);
         expect((await store.listEntries({ deviceId: device.id })).map((e) => e.seq)).toEqual([2, 3]);
         // The expired nonce was pruned, so the same value is fresh again.
-        expect(await store.useNonce(device.id, 'old', clock.now + 60_000)).toBe(true);
+        expect(await store.admitRequest(device.id, 'old', clock.now + 60_000)).toEqual({ fresh: true });
       }),
     );
 

@@ -13,7 +13,6 @@ import type {
   StatusResponse,
   StoredEntry,
   Subject,
-  TimeAnchor,
   VenueCreated,
   VenueKind,
 } from '../../../common/wire.ts';
@@ -25,7 +24,6 @@ import {
   gapsOf,
   isRiskListed,
   keyAlreadyEnrolled,
-  mergeRanges,
   newDeviceId,
   newEnrollmentCode,
   newVenueId,
@@ -37,18 +35,19 @@ import {
   statusOf,
   type RiskChangeRow,
 } from '../rules.ts';
-import type { Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, OpenStoreOptions, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
+import type { Admission, Device, EnrollOutcome, ListEntriesQuery, MaintenanceOutcome, OpenStoreOptions, RateLimitOutcome, ServerStore, SubjectStatusRow, Venue } from '../store.ts';
 import { rowToStored, type EntryRow } from '../entry-rows.ts';
 import { migratePostgres, type PgMigration } from './migrate.ts';
 import { pgMigration0010 } from './migrations/0010-initial.ts';
 import { pgMigration0020 } from './migrations/0020-tracing.ts';
 import { pgMigration0030 } from './migrations/0030-deployment.ts';
+import { pgMigration0040 } from './migrations/0040-ingest-function.ts';
 import { PostgresDeployment } from './deployment.ts';
 import type { PgRunner } from './runner.ts';
 import { PostgresTracing } from './tracing.ts';
 import { PostgresTrustList } from './trust-list.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030];
+export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030, pgMigration0040];
 
 const DAY_MS = 86_400_000;
 /** Partitions made ahead of today, so a kiosk's entries never wait on DDL at midnight. */
@@ -298,9 +297,20 @@ export class PostgresStore implements ServerStore, PgRunner {
     return row.revoked_at;
   }
 
-  async useNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    const r = await this.read((c) => c.query('INSERT INTO nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [deviceId, nonce, expiresAt]));
-    return r.rowCount === 1;
+  async admitRequest(deviceId: string, nonce: string, expiresAt: number): Promise<Admission | undefined> {
+    // One round trip: the nonce row and the device's revocation, on every kiosk request.
+    const row = await this.read(
+      async (c) =>
+        (
+          await c.query<{ revoked_at: number | null; fresh: boolean }>(
+            `WITH used AS (INSERT INTO nonces (device_id, nonce, expires_at) SELECT id, $2, $3 FROM devices WHERE id = $1 ON CONFLICT DO NOTHING RETURNING 1)
+             SELECT revoked_at, EXISTS (SELECT 1 FROM used) AS fresh FROM devices WHERE id = $1`,
+            [deviceId, nonce, expiresAt],
+          )
+        ).rows[0],
+    );
+    if (!row) return undefined;
+    return row.revoked_at === null ? { fresh: row.fresh } : { fresh: row.fresh, revokedAt: row.revoked_at };
   }
 
   async takeRateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitOutcome> {
@@ -392,40 +402,25 @@ export class PostgresStore implements ServerStore, PgRunner {
   async ingestBatch(device: Device, batch: BatchRequest): Promise<BatchResponse> {
     // NUL bytes are refused by the API before this (http/plumbing.ts names the field); should one get
     // here, PostgreSQL refuses the statement (22021) and mapError answers bad-request, nothing stored.
-    const seqs = batch.entries.map((e) => e.seq);
-    return this.tx(async (c) => {
-      const now = this.now();
-      // First, so a concurrent copy of this batch waits on the unique index and then sees it as replayed.
-      const claimed = await c.query(
-        'INSERT INTO batches (batch_id, device_id, received_at, count, accepted, duplicates) VALUES ($1, $2, $3, $4, 0, 0) ON CONFLICT DO NOTHING RETURNING batch_id',
-        [batch.batchId, device.id, now, batch.entries.length],
-      );
-      const replayed = claimed.rowCount !== 1;
-      let accepted = 0;
-      if (!replayed) {
-        // The device row lock serialises one device's batches: seq ranges are read and rewritten safely.
-        await c.query('UPDATE devices SET last_seen_at = $1 WHERE id = $2', [now, device.id]);
-        accepted = (await c.query(INSERT_ENTRIES, entryArrays(batch, device, now))).rowCount ?? 0;
-        await c.query('UPDATE batches SET accepted = $2, duplicates = $3 WHERE batch_id = $1', [batch.batchId, accepted, batch.entries.length - accepted]);
-        const merged = mergeRanges(await seqRangesOf(c, device.id), runsOf(seqs));
-        await c.query('DELETE FROM seq_ranges WHERE device_id = $1', [device.id]);
-        await c.query('INSERT INTO seq_ranges (device_id, from_seq, to_seq) SELECT $1, f, t FROM unnest($2::bigint[], $3::bigint[]) AS u(f, t)', [
-          device.id,
-          merged.map((r) => r.from),
-          merged.map((r) => r.to),
-        ]);
-      }
-      // Anchors apply on every delivery: a retried batch may carry a newer one.
-      await applyTimeAnchors(c, device.id, batch.timeAnchors);
-      return {
-        batchId: batch.batchId,
-        accepted,
-        duplicates: batch.entries.length - accepted,
-        acked: runsOf(seqs),
-        gaps: gapsOf(await seqRangesOf(c, device.id)),
-        replayed,
-      };
-    });
+    const runs = runsOf(batch.entries.map((e) => e.seq));
+    // The last anchor of each boot: a later one overwrites an earlier one.
+    const anchors = [...new Map(batch.timeAnchors.map((a) => [a.bootId, a])).values()];
+    const row = await this.read(
+      async (c) =>
+        (
+          await c.query<{ accepted: number; replayed: boolean; range_from: string[]; range_to: string[] }>(INGEST_BATCH, [
+            ...entryArrays(batch, device, this.now()),
+            runs.map((r) => r.from),
+            runs.map((r) => r.to),
+            anchors.map((a) => a.bootId),
+            anchors.map((a) => a.monoMs),
+            anchors.map((a) => a.wallMs),
+          ])
+        ).rows[0],
+    );
+    if (!row) throw new KioskError('internal', 'kiosk_ingest_batch returned no row');
+    const ranges = row.range_from.map((from, i) => ({ from: Number(from), to: Number(row.range_to[i]) }));
+    return { batchId: batch.batchId, accepted: row.accepted, duplicates: batch.entries.length - row.accepted, acked: runs, gaps: gapsOf(ranges), replayed: row.replayed };
   }
 
   async applyPassages(device: Device, passages: readonly Passage[]): Promise<{ applied: number; unknown: string[] }> {
@@ -585,22 +580,17 @@ export class PostgresStore implements ServerStore, PgRunner {
 // --- queries and helpers ----------------------------------------------------------------------
 
 /** All entries of a batch in one statement: one array per column, unnested into rows. */
-const INSERT_ENTRIES = `
-  INSERT INTO entries (device_id, venue_id, batch_id, received_at, entry_id, seq, recorded_at, boot_id, mono_ms, clock_synced,
-    direction, format, verdict, reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, corrected_at, sealed_subject,
-    alt_type, alt_id, blind_index, blind_alt)
-  SELECT $1, $2, $3, $4, u.* FROM unnest($5::uuid[], $6::bigint[], $7::bigint[], $8::text[], $9::float8[], $10::boolean[],
-    $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bigint[],
-    $20::float8[], $21::bigint[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[]) AS u
-  ON CONFLICT DO NOTHING`;
+/** Migration 0040's function: the whole batch in one round trip. */
+const INGEST_BATCH = `SELECT accepted, replayed, range_from, range_to FROM kiosk_ingest_batch(${Array.from({ length: 32 }, (_, i) => `$${i + 1}`).join(', ')})`;
 
 function entryArrays(batch: BatchRequest, device: Device, now: number): unknown[] {
   const es = batch.entries;
   return [
+    batch.batchId,
     device.id,
     device.venueId,
-    batch.batchId,
     now,
+    es.length,
     es.map((e) => e.entryId),
     es.map((e) => e.seq),
     es.map((e) => e.recordedAt),
@@ -624,22 +614,6 @@ function entryArrays(batch: BatchRequest, device: Device, now: number): unknown[
     es.map((e) => e.blindIndex?.[0] ?? null),
     es.map((e) => e.blindIndex?.[1] ?? null),
   ];
-}
-
-/**
- * Re-times the entries of each anchored boot recorded with an unsynchronised clock, keeping
- * `recorded_at` as the kiosk wrote it. A later anchor of the same boot overwrites an earlier one,
- * so only the last anchor of each boot is applied. numeric rounding: half away from zero, as SQLite.
- */
-async function applyTimeAnchors(c: pg.PoolClient, deviceId: string, anchors: readonly TimeAnchor[]): Promise<void> {
-  if (anchors.length === 0) return;
-  const last = [...new Map(anchors.map((a) => [a.bootId, a])).values()];
-  await c.query(
-    `UPDATE entries e SET corrected_at = round((a.wall_ms + (e.mono_ms - a.mono_ms))::numeric)::bigint
-     FROM unnest($2::text[], $3::float8[], $4::bigint[]) AS a(boot_id, mono_ms, wall_ms)
-     WHERE e.device_id = $1 AND e.boot_id = a.boot_id AND NOT e.clock_synced`,
-    [deviceId, last.map((a) => a.bootId), last.map((a) => a.monoMs), last.map((a) => a.wallMs)],
-  );
 }
 
 async function seqRangesOf(c: pg.PoolClient, deviceId: string): Promise<SeqRange[]> {

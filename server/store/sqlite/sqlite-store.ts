@@ -41,6 +41,7 @@ import {
   type RiskChangeRow,
 } from '../rules.ts';
 import type {
+  Admission,
   Device,
   EnrollOutcome,
   ListEntriesQuery,
@@ -204,8 +205,11 @@ export class SqliteStore implements ServerStore {
     return row.revoked_at;
   }
 
-  async useNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    return this.nonceDb.prepare('INSERT OR IGNORE INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)').run(deviceId, nonce, expiresAt).changes === 1;
+  async admitRequest(deviceId: string, nonce: string, expiresAt: number): Promise<Admission | undefined> {
+    const device = this.db.prepare<[string], { revoked_at: number | null }>('SELECT revoked_at FROM devices WHERE id = ?').get(deviceId);
+    if (!device) return undefined;
+    const fresh = this.nonceDb.prepare('INSERT OR IGNORE INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)').run(deviceId, nonce, expiresAt).changes === 1;
+    return device.revoked_at === null ? { fresh } : { fresh, revokedAt: device.revoked_at };
   }
 
   async takeRateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitOutcome> {
