@@ -38,6 +38,8 @@ export interface LoadtestOptions {
   drainS: number;
   /** No progress line on stderr (tests and benchmarks that print their own). */
   quiet?: boolean;
+  /** Called as the uploads start and once every kiosk has stopped (benchmarks measure CPU in between). */
+  onUploadPhase?: (phase: 'start' | 'end') => void;
 }
 
 export interface LoadtestSummary {
@@ -108,6 +110,7 @@ export async function loadtest(options: LoadtestOptions): Promise<LoadtestSummar
   const errors: Record<string, number> = {};
   let batches = 0;
   let retries = 0;
+  options.onUploadPhase?.('start');
   const startedAt = performance.now();
   const endAt = startedAt + options.durationS * 1000;
   const giveUpAt = endAt + options.drainS * 1000;
@@ -149,6 +152,7 @@ export async function loadtest(options: LoadtestOptions): Promise<LoadtestSummar
     }
   };
   await Promise.all(kiosks.map(runKiosk));
+  options.onUploadPhase?.('end');
   clearInterval(ticker);
   const seconds = (performance.now() - startedAt) / 1000;
   progress(`done in ${seconds.toFixed(1)} s; reading back what the server holds\n`);
