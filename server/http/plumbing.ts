@@ -47,6 +47,7 @@ export class ServerBusyError extends KioskError {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const MAYBE_UNSTORABLE = /\\u(?:0000|d[89a-f])/i;
 
 /** Reads a JSON body as bytes: gzip inflated with a cap, UTF-8 checked, then the schema. */
 export function bodyOf<S extends z.ZodType>(req: FastifyRequest, schema: S, inflatedLimit: number): z.output<S> {
@@ -75,7 +76,9 @@ export function bodyOf<S extends z.ZodType>(req: FastifyRequest, schema: S, infl
   } catch {
     throw new KioskError('bad-request', 'body is not valid JSON');
   }
-  const badText = unstorableTextAt(json, []);
+  // Valid UTF-8 holds no lone surrogate and JSON no raw NUL: only a \u escape can bring either in,
+  // so the walk over every string runs only for a body that has such an escape.
+  const badText = MAYBE_UNSTORABLE.test(text) ? unstorableTextAt(json, []) : undefined;
   if (badText) throw new KioskError('bad-request', `body has a NUL character or a lone surrogate at ${badText.join('.') || '(root)'}: neither can be stored`);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
