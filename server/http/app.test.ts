@@ -5,34 +5,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { v7 as uuidv7 } from 'uuid';
 import { rawPublicKey } from '../../core/identity/device-key.ts';
 import type { WireEntry } from '../../common/wire.ts';
+import { wireEntry } from '../../test/helpers/entries.ts';
 import { postgresAvailable, schemaPerCase, startPostgres, type PgCluster } from '../../test/helpers/postgres.ts';
 import { enrollDevice, signedHeaders, startTestServer, setStatus, tempDirRemovedAtExit, type EnrolledDevice, type TestServer } from '../../test/helpers/server.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { ServerStore } from '../store/store.ts';
 
-function entry(seq: number, overrides: Partial<WireEntry> = {}): WireEntry {
-  return {
-    entryId: uuidv7(),
-    seq,
-    recordedAt: Date.UTC(2021, 8, 1, 8) + seq,
-    bootId: 'b1',
-    monoMs: seq,
-    clockSynced: true,
-    direction: 'in',
-    format: 'vn-cccd',
-    verdict: 'allow',
-    reasons: ['status-green'],
-    source: 'online',
-    status: 'green',
-    subject: { type: 'cccd', id: '079303001234' },
-    dataAgeMs: null,
-    latencyMs: 2,
-    correctedAt: null,
-    sealedSubject: null,
-    ...overrides,
-  };
-}
+const entry = (seq: number, overrides: Partial<WireEntry> = {}): WireEntry => wireEntry(seq, { recordedAt: Date.UTC(2021, 8, 1, 8) + seq, subject: { type: 'cccd', id: '079303001234' }, ...overrides });
 
 // The same requests, the same answers, on both engines: what SQLite refuses, PostgreSQL refuses alike.
 const hasPostgres = postgresAvailable();

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import type { WireEntry } from '../../common/wire.ts';
+import { wireEntry } from '../../test/helpers/entries.ts';
 import { issueToken } from '../services/tokens.ts';
 import { enrollDevice, signedHeaders, startTestServer, type EnrolledDevice, type TestServer } from '../../test/helpers/server.ts';
 
@@ -8,27 +9,7 @@ const T = Date.UTC(2021, 8, 1, 1); // 08:00 in Vietnam
 const CASE = '079303001234';
 const CONTACT = '001203004567';
 
-function entry(seq: number, id: string, atMs: number): WireEntry {
-  return {
-    entryId: uuidv7(),
-    seq,
-    recordedAt: atMs,
-    bootId: 'b1',
-    monoMs: seq,
-    clockSynced: true,
-    direction: 'in',
-    format: 'vn-cccd',
-    verdict: 'allow',
-    reasons: ['status-green'],
-    source: 'online',
-    status: 'green',
-    subject: { type: 'cccd', id },
-    dataAgeMs: null,
-    latencyMs: 2,
-    correctedAt: null,
-    sealedSubject: null,
-  };
-}
+const entry = (seq: number, id: string, atMs: number): WireEntry => wireEntry(seq, { recordedAt: atMs, subject: { type: 'cccd', id } });
 
 describe('trace and exposure endpoints', () => {
   let server: TestServer;

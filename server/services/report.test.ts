@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import type { WireEntry } from '../../common/wire.ts';
+import { wireEntry } from '../../test/helpers/entries.ts';
 import { enrollDevice } from '../../test/helpers/server.ts';
 import { monthRange } from './report.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 
 const vn = (iso: string) => Date.parse(`${iso}+07:00`);
-function entry(seq: number, at: number, over: Partial<WireEntry> = {}): WireEntry {
-  return {
-    entryId: uuidv7(),
-    seq,
-    recordedAt: at,
-    bootId: 'b',
-    monoMs: seq,
-    clockSynced: true,
-    direction: 'in',
-    format: 'vn-cccd',
-    verdict: 'allow',
-    reasons: ['status-green'],
-    source: 'online',
-    status: 'green',
-    subject: { type: 'cccd', id: `07930300${String(seq).padStart(4, '0')}` },
-    dataAgeMs: null,
-    latencyMs: 1,
-    correctedAt: null,
-    sealedSubject: null,
-    ...over,
-  };
-}
+const entry = (seq: number, at: number, over: Partial<WireEntry> = {}): WireEntry => wireEntry(seq, { recordedAt: at, ...over });
 
 describe('venue report', () => {
   it('counts entries, exits and verdicts per Vietnam day of the month', async () => {

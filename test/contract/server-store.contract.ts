@@ -9,6 +9,9 @@ import type { Device, ServerStore } from '../../server/store/store.ts';
 import { makeCsca, makeDsc } from '../helpers/dcc-issuer.ts';
 import { tracingStoreContract } from './tracing-store.contract.ts';
 import { deploymentStoreContract } from './deployment.contract.ts';
+import { wireEntry } from '../helpers/entries.ts';
+
+export { wireEntry };
 
 /**
  * The store contract: the same cases against every engine behind ServerStore (SQLite and
@@ -26,32 +29,9 @@ export interface StoreHarness {
 export type StoreFactory = (options?: { now?: () => number }) => Promise<StoreHarness>;
 
 const DAY = 86_400_000;
-const T_2021_09_01 = Date.UTC(2021, 8, 1, 1); // 08:00 in Vietnam
 
 export const publicKey = (): string => generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64url');
 
-export function wireEntry(seq: number, over: Partial<WireEntry> = {}): WireEntry {
-  return {
-    entryId: uuidv7(),
-    seq,
-    recordedAt: T_2021_09_01 + seq * 1000,
-    bootId: 'boot-1',
-    monoMs: 10_000 + seq,
-    clockSynced: true,
-    direction: 'in',
-    format: 'vn-cccd',
-    verdict: 'allow',
-    reasons: ['status-green'],
-    source: 'online',
-    status: 'green',
-    subject: { type: 'cccd', id: `07930300${seq}` },
-    dataAgeMs: null,
-    latencyMs: 3.5,
-    correctedAt: null,
-    sealedSubject: null,
-    ...over,
-  };
-}
 
 export const batchOf = (entries: WireEntry[], timeAnchors: TimeAnchor[] = [], deviceId = 'd'): BatchRequest => ({ batchId: randomUUID(), deviceId, entries, timeAnchors });
 const seqs = (from: number, to: number, over: Partial<WireEntry> = {}): WireEntry[] => Array.from({ length: to - from + 1 }, (_, i) => wireEntry(from + i, over));

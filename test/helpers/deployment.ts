@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HeartbeatRequest, VenueKind, WireEntry } from '../../common/wire.ts';
 import { adminUnits } from '../../server/services/admin-units.ts';
 import type { ServerStore } from '../../server/store/store.ts';
+import { wireEntry as entryOf } from './entries.ts';
 import { enrollDevice, type EnrolledDevice } from './server.ts';
 
 /** A store whose clock the test moves (batches and heartbeats are stamped with it). */
@@ -13,27 +14,8 @@ const VN = 7 * 3600_000;
 /** A Vietnam wall time as UTC ms: vn(2021, 10, 1, 8) is 1 October 2021, 08:00 in Huế. */
 export const vn = (y: number, m: number, d: number, h = 0, min = 0): number => Date.UTC(y, m - 1, d, h, min) - VN;
 
-export function wireEntry(seq: number, recordedAt: number, direction: 'in' | 'out' = 'in', subjectId = `0793030${String(seq).padStart(5, '0')}`): WireEntry {
-  return {
-    entryId: randomUUID(),
-    seq,
-    recordedAt,
-    bootId: 'boot-1',
-    monoMs: seq * 1000,
-    clockSynced: true,
-    direction,
-    format: 'vn-cccd',
-    verdict: 'allow',
-    reasons: ['status-green'],
-    source: 'online',
-    status: 'green',
-    subject: { type: 'cccd', id: subjectId },
-    dataAgeMs: null,
-    latencyMs: 3,
-    correctedAt: null,
-    sealedSubject: null,
-  };
-}
+export const wireEntry = (seq: number, recordedAt: number, direction: 'in' | 'out' = 'in', subjectId = `0793030${String(seq).padStart(5, '0')}`): WireEntry =>
+  entryOf(seq, { recordedAt, direction, subject: { type: 'cccd', id: subjectId }, monoMs: seq * 1000 });
 
 export function heartbeat(deviceId: string, sentAt: number, over: Partial<HeartbeatRequest> = {}): HeartbeatRequest {
   return {
