@@ -85,7 +85,7 @@ export function inspect(input: InspectInput): Inspection {
     stages,
     payload,
     verdict: credential.assurance === 'unreadable' ? 'deny' : 'unknown',
-    reasons: credential.assurance === 'unreadable' ? credential.reasons : ['status-unknown'],
+    reasons: credential.assurance === 'unreadable' ? [...credential.reasons] : ['status-unknown'],
     ...(credential.problem ? { problem: credential.problem } : {}),
   };
 }

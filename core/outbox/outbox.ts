@@ -9,29 +9,29 @@ import { migrateOutbox } from './migrations/index.ts';
 import { RiskListStore } from './risk-list-store.ts';
 import { TrustListStore } from './trust-list-store.ts';
 
-/** An entry as the pipeline hands it over; the outbox adds entryId and seq. */
+/** An entry as the pipeline hands it over (a value: nothing changes it afterwards); the outbox adds entryId and seq. */
 export interface NewEntry {
-  recordedAt: number;
+  readonly recordedAt: number;
   /** Boot-monotonic ms (CLOCK_MONOTONIC): comparable across process restarts within one boot. */
-  monoMs: number;
-  clockSynced: boolean;
-  direction: Direction;
-  format: Format;
-  verdict: Verdict;
-  reasons: readonly string[];
-  source: StatusSource;
-  status: HealthStatus;
-  subject: Subject | null;
-  dataAgeMs: number | null;
-  latencyMs: number;
+  readonly monoMs: number;
+  readonly clockSynced: boolean;
+  readonly direction: Direction;
+  readonly format: Format;
+  readonly verdict: Verdict;
+  readonly reasons: readonly string[];
+  readonly source: StatusSource;
+  readonly status: HealthStatus;
+  readonly subject: Subject | null;
+  readonly dataAgeMs: number | null;
+  readonly latencyMs: number;
   /** Set when the pipeline made the id first (to seal the subject to it, or to show it before a retry). */
-  entryId?: string;
+  readonly entryId?: string;
   /** The subject encrypted to the health authority; `subject` is then null. */
-  sealedSubject?: string | null;
+  readonly sealedSubject?: string | null;
   /** The same person's second identifier from the same QR (old CMND, QID); null when sealed. */
-  altSubject?: Subject | null;
+  readonly altSubject?: Subject | null;
   /** Blind indexes of a sealed subject and its second identifier (docs/tracing.md). */
-  blindIndex?: readonly string[] | null;
+  readonly blindIndex?: readonly string[] | null;
 }
 
 export interface StoredRef {
