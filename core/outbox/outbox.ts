@@ -6,8 +6,8 @@ import { KioskError } from '../../common/errors.ts';
 import type { Direction, Format, HealthStatus, StatusSource, Verdict } from '../../common/verdict.ts';
 import type { Subject, TimeAnchor } from '../../common/wire.ts';
 import { migrateOutbox } from './migrations/index.ts';
-import { RiskListStore } from './risk-list-store.ts';
-import { TrustListStore } from './trust-list-store.ts';
+import { RiskListStore } from '../lists/risk-list-store.ts';
+import { TrustListStore } from '../lists/trust-list-store.ts';
 
 /** An entry as the pipeline hands it over (a value: nothing changes it afterwards); the outbox adds entryId and seq. */
 export interface NewEntry {
