@@ -69,9 +69,9 @@ export interface OutboxOptions {
 }
 
 /**
- * An entry on its way into a batch: its wire JSON text and what batching needs. A batch of
- * thousands of entries keeps one string per entry; the object each is built from is dropped at once,
- * which keeps a catch-up's peak memory low on a Pi.
+ * An entry on its way into a batch: its wire JSON text and what batching needs. Rows are read one
+ * at a time (iterate, not all) and turned into text at once, so a batch of thousands of entries holds
+ * one string per entry, not a row object plus a wire object: a catch-up's peak memory stays low on a Pi.
  */
 interface JsonRow {
   seq: number;
@@ -189,11 +189,11 @@ export class Outbox {
       | { batch_id: string; from_seq: number; to_seq: number }
       | undefined;
     if (open) {
-      const rows = (this.rangeStmt.all(open.from_seq, open.to_seq) as EntryRow[]).map(jsonRowOf);
+      const rows = Array.from(this.rangeStmt.iterate(open.from_seq, open.to_seq) as Iterable<EntryRow>, jsonRowOf);
       this.stmt('UPDATE batches SET attempts = attempts + 1 WHERE batch_id = ?').run(open.batch_id);
       return this.batchOf(open.batch_id, rows, true);
     }
-    const rows = (this.pendingStmt.all(this.uploadedThrough(), maxEntries) as EntryRow[]).map(jsonRowOf);
+    const rows = Array.from(this.pendingStmt.iterate(this.uploadedThrough(), maxEntries) as Iterable<EntryRow>, jsonRowOf);
     if (rows.length === 0) return null;
     let bytes = 0;
     let count = 0;
