@@ -71,6 +71,9 @@ describe('wireEntryOf', () => {
     const bad = () => wireEntryOf(row({ direction: 'sideways' }));
     expect(bad).toThrow(KioskError);
     expect(bad).toThrow(/entry seq 7 does not match the wire schema \(direction: /);
+    expect(bad).toThrow(expect.objectContaining({ code: 'outbox-corrupt' }));
+    // Every problem, each under its full path.
+    expect(() => wireEntryOf(row({ direction: 'sideways', subject_type: 'badge' }))).toThrow(/\(direction: [^;]+; subject\.type: /);
     expect(() => wireEntryOf(row({ reasons: Array.from({ length: 17 }, () => 'offline').join(',') }))).toThrow(/reasons/);
   });
 });
