@@ -13,6 +13,7 @@ const wedge = (s: string, lostChars = 0) => parsePayload(enc(s), { isAsciiOnly: 
 const CCCD_ASCII = '079303001234||Nguyen Thi Anh Tuyet|15082003|Nu|Phuong Ben Nghe|20052021';
 const CCCD_VN = '079303001234||Nguyễn Thị Ánh Tuyết|15082003|Nữ|Phường Bến Nghé|20052021';
 const PCCOVID_ASCII = '001099012345|Le Van B|01/01/1990|CCCD|QR0000012345|';
+const PCCOVID_VN = '001099012345|Lê Văn B|01/01/1990|CCCD|QR0000012345|';
 const PASSPORT = 'C1234567|NGUYEN VAN A|1990|HC|QR00000123456|';
 
 describe('parsePayload routing', () => {
@@ -68,6 +69,8 @@ describe('parsePayload through a keyboard wedge', () => {
   it('does not flag a name that kept its Vietnamese letters, nor a passport holder', () => {
     expect(wedge(CCCD_VN).reasons).not.toContain('scanner-mode-ascii');
     expect(wedge(PASSPORT).reasons).not.toContain('scanner-mode-ascii');
+    // PC-COVID's name is its second field (CCCD's is the third).
+    expect(wedge(PCCOVID_VN).reasons).not.toContain('scanner-mode-ascii');
     // The same cards through a scanner that carries UTF-8 are never flagged.
     expect(parse(CCCD_ASCII).reasons).not.toContain('scanner-mode-ascii');
   });
@@ -77,11 +80,14 @@ describe('parsePayload through a keyboard wedge', () => {
     const c = wedge(bhytQr(p!), 3);
     expect(c.reasons).toContain('scanner-mode-ascii');
     expect(c.format).toBe('vn-bhyt');
+    // Lost keys count even when the name that did arrive has Vietnamese letters.
+    expect(wedge(CCCD_VN, 1).reasons).toContain('scanner-mode-ascii');
     expect(wedge(bhytQr(p!)).reasons).not.toContain('scanner-mode-ascii');
   });
 
   it('flags unreadable |-separated text (a mangled ID card) but not other unreadable text', () => {
     expect(wedge('a|b').reasons).toEqual(['unreadable', 'scanner-mode-ascii']);
+    expect(wedge('a|Lê').reasons).toEqual(['unreadable', 'scanner-mode-ascii']);
     expect(wedge('hello').reasons).toEqual(['unreadable', 'unknown-format']);
   });
 });
