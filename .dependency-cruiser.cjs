@@ -15,6 +15,7 @@ const forbidden = [
   },
   { name: 'driver-factory-imports-adapters-only', from: { path: '^drivers/create\\.ts' }, to: { path: '^(core|electron|renderer|server|scripts|test)/' } },
   { name: 'pure-core-stays-pure', comment: 'core/payload and core/decision import each other and common/ only', from: { path: '^core/(payload|decision)/' }, to: { path: '^(drivers|electron|renderer|server|scripts|test)/|^core/(?!payload/|decision/)' } },
+  { name: 'lists-use-common-only', comment: 'core/lists (risk and trust list stores) get a database handed in by core/outbox and import common/ only', from: { path: '^core/lists/' }, to: { path: '^core/(?!lists/)|^(drivers|electron|renderer|server|scripts|test)/' } },
   { name: 'core-uses-contracts-only', from: { path: '^core/' }, to: { path: '^drivers/(?!contracts/)|^(electron|renderer|server|scripts|test)/' } },
   { name: 'electron-main-no-ui-no-server', from: { path: '^electron/main/' }, to: { path: '^(renderer|server|scripts|test|electron/preload)/' } },
   { name: 'preload-uses-common-only', from: { path: '^electron/preload/' }, to: { path: '^(core|drivers|renderer|server|scripts|test|electron/main)/' } },

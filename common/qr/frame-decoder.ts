@@ -122,7 +122,7 @@ function zxingOptions(o: Partial<Pick<ZXingReaderOptions, 'tryHarder' | 'tryInve
     returnErrors: o.returnErrors ?? false,
     eanAddOnSymbol: EAN_ADD_ON_SYMBOLS.indexOf('Ignore'),
     textMode: TEXT_MODES.indexOf('Plain'),
-    // Vietnamese codes are UTF-8 without an ECI; guessing the charset mangles names (hardware.md §1.2).
+    // Vietnamese codes are UTF-8 without an ECI; guessing the charset mangles names (docs/hardware.md §1.2, last point).
     characterSet: CHARACTER_SETS.indexOf('UTF8'),
     tryCode39ExtendedMode: false,
   };

@@ -22,7 +22,7 @@ export interface Gray8 {
 const HINTS = new Map<DecodeHintType, unknown>([
   [DecodeHintType.TRY_HARDER, true],
   // QR byte mode is ISO-8859-1 unless an ECI says otherwise, but Vietnamese QR codes are UTF-8
-  // without ECI; guessing the charset mangles names (hardware.md §1.2).
+  // without ECI; guessing the charset mangles names (docs/hardware.md §1.2, last point).
   [DecodeHintType.CHARACTER_SET, 'UTF-8'],
 ]);
 

@@ -2,7 +2,7 @@ import type { Reason } from '../../common/verdict.ts';
 import type { DccVerifier } from '../payload/parse.ts';
 import { maskName } from '../payload/text.ts';
 import { unreadable, type Credential } from '../payload/types.ts';
-import type { ValueSets } from '../outbox/trust-list-store.ts';
+import type { ValueSets } from '../lists/trust-list-store.ts';
 import { validatorFor } from './schema.ts';
 import { TrustStore } from './trust.ts';
 import { displayOf } from './value-sets.ts';

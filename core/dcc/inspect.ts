@@ -3,7 +3,7 @@ import type { Reason } from '../../common/verdict.ts';
 import type { TrustEntry } from '../../common/wire.ts';
 import { parsePayload } from '../payload/parse.ts';
 import { dccCredential } from './credential.ts';
-import type { ValueSets } from '../outbox/trust-list-store.ts';
+import type { ValueSets } from '../lists/trust-list-store.ts';
 import { pngToGray8 } from './png.ts';
 import { TrustStore } from './trust.ts';
 import { STAGES, verifyDcc, type Stages } from './verify.ts';
@@ -85,7 +85,7 @@ export function inspect(input: InspectInput): Inspection {
     stages,
     payload,
     verdict: credential.assurance === 'unreadable' ? 'deny' : 'unknown',
-    reasons: credential.assurance === 'unreadable' ? credential.reasons : ['status-unknown'],
+    reasons: credential.assurance === 'unreadable' ? [...credential.reasons] : ['status-unknown'],
     ...(credential.problem ? { problem: credential.problem } : {}),
   };
 }

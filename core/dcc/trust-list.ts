@@ -7,7 +7,7 @@ import { trustEntrySchema, trustListResponseSchema, trustListSigningBytes, type 
 import type { HttpRequester } from '../http/client.ts';
 import { PeriodicSync } from '../http/periodic-sync.ts';
 import type { Logger } from '../log.ts';
-import type { TrustListState, TrustListStore, ValueSets } from '../outbox/trust-list-store.ts';
+import type { TrustListState, TrustListStore, ValueSets } from '../lists/trust-list-store.ts';
 import { TrustStore } from './trust.ts';
 
 /** A trust file: the EU gateway's DSC list shape, an array of `{kid, country, rawData}` (other fields ignored). */

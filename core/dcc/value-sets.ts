@@ -1,4 +1,4 @@
-import type { ValueSets } from '../outbox/trust-list-store.ts';
+import type { ValueSets } from '../lists/trust-list-store.ts';
 import BUNDLED from './value-sets/eu-dcc-value-sets.json' with { type: 'json' };
 
 /**

@@ -2,7 +2,7 @@ import { encode as cborEncode } from 'cborg';
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import type { Reason } from '../../common/verdict.ts';
-import type { ValueSets } from '../outbox/trust-list-store.ts';
+import type { ValueSets } from '../lists/trust-list-store.ts';
 import { decodeBase45 } from './base45.ts';
 import { decodeCbor } from './cbor.ts';
 import { checkSchema } from './schema.ts';

@@ -12,12 +12,13 @@ export interface StatusAnswer {
   dataAgeMs: number | null;
 }
 
+/** A value: the pipeline adds to a decision by making a new one, never by changing this one. */
 export interface Decision {
-  verdict: Verdict;
-  reasons: Reason[];
-  source: StatusSource;
-  status: HealthStatus;
-  dataAgeMs: number | null;
+  readonly verdict: Verdict;
+  readonly reasons: readonly Reason[];
+  readonly source: StatusSource;
+  readonly status: HealthStatus;
+  readonly dataAgeMs: number | null;
 }
 
 export interface DecideInput {
@@ -43,7 +44,7 @@ export function decide(input: DecideInput): Decision {
   const { credential, status, policy, direction } = input;
   const source: StatusSource = status?.source ?? (credential.assurance === 'signed-verified' ? 'credential' : 'none');
   const base = { source, status: status?.status ?? ('unknown' as const), dataAgeMs: status?.dataAgeMs ?? null };
-  const decision = (verdict: Verdict, reasons: Reason[]): Decision => ({ ...base, verdict, reasons: [...new Set(reasons)] });
+  const decision = (verdict: Verdict, reasons: readonly Reason[]): Decision => ({ ...base, verdict, reasons: [...new Set(reasons)] });
 
   if (credential.assurance === 'unreadable' || (credential.subject === null && credential.assurance !== 'signed-verified')) {
     return { ...decision('deny', ['unreadable', ...credential.reasons]), source: 'none' };

@@ -4,34 +4,35 @@ import { dirname } from 'node:path';
 import { parse as parseUuid, stringify as stringifyUuid, v7 as uuidv7 } from 'uuid';
 import { KioskError } from '../../common/errors.ts';
 import type { Direction, Format, HealthStatus, StatusSource, Verdict } from '../../common/verdict.ts';
-import type { Subject, TimeAnchor } from '../../common/wire.ts';
+import type { Subject, TimeAnchor, WireEntry } from '../../common/wire.ts';
 import { migrateOutbox } from './migrations/index.ts';
-import { RiskListStore } from './risk-list-store.ts';
-import { TrustListStore } from './trust-list-store.ts';
+import { ENTRY_ROWS_SQL, wireEntryOf, type EntryRow } from './wire-entry.ts';
+import { RiskListStore } from '../lists/risk-list-store.ts';
+import { TrustListStore } from '../lists/trust-list-store.ts';
 
-/** An entry as the pipeline hands it over; the outbox adds entryId and seq. */
+/** An entry as the pipeline hands it over (a value: nothing changes it afterwards); the outbox adds entryId and seq. */
 export interface NewEntry {
-  recordedAt: number;
+  readonly recordedAt: number;
   /** Boot-monotonic ms (CLOCK_MONOTONIC): comparable across process restarts within one boot. */
-  monoMs: number;
-  clockSynced: boolean;
-  direction: Direction;
-  format: Format;
-  verdict: Verdict;
-  reasons: readonly string[];
-  source: StatusSource;
-  status: HealthStatus;
-  subject: Subject | null;
-  dataAgeMs: number | null;
-  latencyMs: number;
+  readonly monoMs: number;
+  readonly clockSynced: boolean;
+  readonly direction: Direction;
+  readonly format: Format;
+  readonly verdict: Verdict;
+  readonly reasons: readonly string[];
+  readonly source: StatusSource;
+  readonly status: HealthStatus;
+  readonly subject: Subject | null;
+  readonly dataAgeMs: number | null;
+  readonly latencyMs: number;
   /** Set when the pipeline made the id first (to seal the subject to it, or to show it before a retry). */
-  entryId?: string;
+  readonly entryId?: string;
   /** The subject encrypted to the health authority; `subject` is then null. */
-  sealedSubject?: string | null;
+  readonly sealedSubject?: string | null;
   /** The same person's second identifier from the same QR (old CMND, QID); null when sealed. */
-  altSubject?: Subject | null;
+  readonly altSubject?: Subject | null;
   /** Blind indexes of a sealed subject and its second identifier (docs/tracing.md). */
-  blindIndex?: readonly string[] | null;
+  readonly blindIndex?: readonly string[] | null;
 }
 
 export interface StoredRef {
@@ -44,7 +45,7 @@ export interface OutboxBatch {
   fromSeq: number;
   toSeq: number;
   count: number;
-  /** The entries as a JSON array of wire entries (docs/api.md), ready to send. */
+  /** The entries as a JSON array of wire entries (docs/api.md), each checked against the wire schema, ready to send. */
   entriesJson: string;
   /** True when this batch was formed earlier and is being resent (same id, same entries). */
   isResend: boolean;
@@ -67,11 +68,18 @@ export interface OutboxOptions {
   nowMs: () => number;
 }
 
+/**
+ * An entry on its way into a batch: its wire JSON text and what batching needs. Rows are read one
+ * at a time (iterate, not all) and turned into text at once, so a batch of thousands of entries holds
+ * one string per entry, not a row object plus a wire object: a catch-up's peak memory stays low on a Pi.
+ */
 interface JsonRow {
   seq: number;
   boot: number;
   json: string;
 }
+
+const jsonRowOf = (row: EntryRow): JsonRow => ({ seq: row.seq, boot: row.boot, json: JSON.stringify(wireEntryOf(row)) });
 
 /**
  * The durable buffer between a verdict and the tracing server.
@@ -107,38 +115,9 @@ export class Outbox {
       INSERT INTO entries (entry_id, recorded_at, boot, mono_ms, clock_synced, direction, format, verdict,
         reasons, source, status, subject_type, subject_id, data_age_ms, latency_ms, sealed_subject, alt_type, alt_id, blind_index)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    // Each row leaves SQLite as its finished JSON text (docs/api.md "Uploading entries"): a batch of
-    // thousands of entries costs one string per row instead of an object per row plus a
-    // serialisation pass; on a Pi that keeps a catch-up's peak memory low.
-    // altSubject and blindIndex appear only when set: an entry without them is byte-for-byte what
-    // servers before these fields accept (their schema refuses unknown fields).
-    const select = `SELECT e.seq, e.boot, json_remove(json_object(
-        'entryId', lower(substr(hex(e.entry_id), 1, 8) || '-' || substr(hex(e.entry_id), 9, 4) || '-' ||
-          substr(hex(e.entry_id), 13, 4) || '-' || substr(hex(e.entry_id), 17, 4) || '-' || substr(hex(e.entry_id), 21, 12)),
-        'seq', e.seq,
-        'recordedAt', e.recorded_at,
-        'bootId', b.boot_id,
-        'monoMs', e.mono_ms,
-        'clockSynced', json(CASE e.clock_synced WHEN 1 THEN 'true' ELSE 'false' END),
-        'direction', e.direction,
-        'format', e.format,
-        'verdict', e.verdict,
-        'reasons', json(CASE e.reasons WHEN '' THEN '[]' ELSE '["' || replace(e.reasons, ',', '","') || '"]' END),
-        'source', e.source,
-        'status', e.status,
-        'subject', json(CASE WHEN e.subject_type IS NULL THEN 'null' ELSE json_object('type', e.subject_type, 'id', e.subject_id) END),
-        'dataAgeMs', e.data_age_ms,
-        'latencyMs', e.latency_ms,
-        'correctedAt', CASE WHEN e.clock_synced = 0 AND a.mono_ms IS NOT NULL THEN CAST(round(a.wall_ms + (e.mono_ms - a.mono_ms)) AS INTEGER) END,
-        'sealedSubject', e.sealed_subject,
-        'altSubject', json(CASE WHEN e.alt_type IS NULL THEN 'null' ELSE json_object('type', e.alt_type, 'id', e.alt_id) END),
-        'blindIndex', json(CASE WHEN e.blind_index IS NULL THEN 'null' ELSE '["' || replace(e.blind_index, ',', '","') || '"]' END)),
-        CASE WHEN e.alt_type IS NULL THEN '$.altSubject' ELSE '$.__kept' END,
-        CASE WHEN e.blind_index IS NULL THEN '$.blindIndex' ELSE '$.__kept' END) AS json
-      FROM entries e JOIN boots b ON b.id = e.boot LEFT JOIN time_anchors a ON a.boot = e.boot`;
-    this.pendingStmt = db.prepare(`${select} WHERE e.seq > ? ORDER BY e.seq LIMIT ?`);
-    this.rangeStmt = db.prepare(`${select} WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`);
-    this.periodStmt = db.prepare(`${select} WHERE e.recorded_at >= ? AND e.recorded_at < ? ORDER BY e.seq`);
+    this.pendingStmt = db.prepare(`${ENTRY_ROWS_SQL} WHERE e.seq > ? ORDER BY e.seq LIMIT ?`);
+    this.rangeStmt = db.prepare(`${ENTRY_ROWS_SQL} WHERE e.seq BETWEEN ? AND ? ORDER BY e.seq`);
+    this.periodStmt = db.prepare(`${ENTRY_ROWS_SQL} WHERE e.recorded_at >= ? AND e.recorded_at < ? ORDER BY e.seq`);
   }
 
   /**
@@ -146,10 +125,10 @@ export class Outbox {
    * whether the server has acknowledged it: `kiosk export`. Iterates, so a month of entries never
    * sits in memory at once.
    */
-  *entriesRecordedBetween(fromMs: number, toMs: number): Generator<{ entry: Record<string, unknown>; isUploaded: boolean }> {
+  *entriesRecordedBetween(fromMs: number, toMs: number): Generator<{ entry: WireEntry; isUploaded: boolean }> {
     const uploadedThrough = this.uploadedThrough();
-    for (const row of this.periodStmt.iterate(fromMs, toMs) as Iterable<JsonRow>) {
-      yield { entry: JSON.parse(row.json) as Record<string, unknown>, isUploaded: row.seq <= uploadedThrough };
+    for (const row of this.periodStmt.iterate(fromMs, toMs) as Iterable<EntryRow>) {
+      yield { entry: wireEntryOf(row), isUploaded: row.seq <= uploadedThrough };
     }
   }
 
@@ -210,11 +189,11 @@ export class Outbox {
       | { batch_id: string; from_seq: number; to_seq: number }
       | undefined;
     if (open) {
-      const rows = this.rangeStmt.all(open.from_seq, open.to_seq) as JsonRow[];
+      const rows = Array.from(this.rangeStmt.iterate(open.from_seq, open.to_seq) as Iterable<EntryRow>, jsonRowOf);
       this.stmt('UPDATE batches SET attempts = attempts + 1 WHERE batch_id = ?').run(open.batch_id);
       return this.batchOf(open.batch_id, rows, true);
     }
-    const rows = this.pendingStmt.all(this.uploadedThrough(), maxEntries) as JsonRow[];
+    const rows = Array.from(this.pendingStmt.iterate(this.uploadedThrough(), maxEntries) as Iterable<EntryRow>, jsonRowOf);
     if (rows.length === 0) return null;
     let bytes = 0;
     let count = 0;

@@ -7,22 +7,22 @@ import type { Subject } from '../../common/wire.ts';
  * birth) are never copied here, so nothing downstream can persist them by accident.
  */
 export interface Credential {
-  format: Format;
-  assurance: Assurance;
+  readonly format: Format;
+  readonly assurance: Assurance;
   /** The identifier the status lookup and the tracing record need; null when unreadable. */
-  subject: Subject | null;
+  readonly subject: Subject | null;
   /** The same person's second identifier printed in the same QR (a CCCD's old CMND number, a PC-COVID QR's QID). */
-  altSubject?: Subject;
+  readonly altSubject?: Subject;
   /** Masked for the guard: family name plus initials. */
-  displayName?: string;
+  readonly displayName?: string;
   /** Reasons the payload layer already knows (unreadable, unknown-format, scanner-mode-ascii…). */
-  reasons: Reason[];
+  readonly reasons: readonly Reason[];
   /** For a technician: why a payload was unreadable (which field, what was expected). */
-  problem?: string;
+  readonly problem?: string;
   /** Format-specific facts the decision may use; never personal fields beyond the subject. */
-  facts?: Readonly<Record<string, string | number | boolean>>;
+  readonly facts?: Readonly<Record<string, string | number | boolean>>;
 }
 
-export function unreadable(problem: string, format: Format = 'unknown', extra: Reason[] = []): Credential {
+export function unreadable(problem: string, format: Format = 'unknown', extra: readonly Reason[] = []): Credential {
   return { format, assurance: 'unreadable', subject: null, reasons: ['unreadable', ...extra], problem };
 }

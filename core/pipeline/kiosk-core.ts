@@ -1,7 +1,7 @@
 import type { Clock } from '../../common/clock.ts';
 import { KioskError, serializeError } from '../../common/errors.ts';
 import type { EventSink } from '../../common/events.ts';
-import type { Direction, Reason } from '../../common/verdict.ts';
+import type { Direction } from '../../common/verdict.ts';
 import type { RawScan, Scanner } from '../../drivers/contracts/scanner.ts';
 import type { Actuator } from '../actuation/actuator.ts';
 import { decide, type Decision } from '../decision/decide.ts';
@@ -44,15 +44,16 @@ export interface KioskCoreOptions {
 }
 
 export interface ScanOutcome {
-  scan: RawScan;
-  entryId: string;
-  seq: number | undefined;
-  credential: Credential;
-  decision: Decision;
+  readonly scan: RawScan;
+  readonly entryId: string;
+  readonly seq: number | undefined;
+  readonly credential: Credential;
+  /** As the guard was shown it (with `storage-degraded` when the entry waits in memory). */
+  readonly decision: Decision;
   /** Last scanner byte in → verdict known, durable commit included. */
-  verdictLatencyMs: number;
+  readonly verdictLatencyMs: number;
   /** Last scanner byte in → gate (or indicator) command written. */
-  scanToGateMs: number;
+  readonly scanToGateMs: number;
 }
 
 export interface CoreCounters {
@@ -155,7 +156,7 @@ export class KioskCore {
   private async process(scan: RawScan): Promise<ScanOutcome> {
     const { clock, emit, policy, direction } = this.o;
     this.counters.scans++;
-    const credential =
+    const parsed =
       scan.framing === 'corrupt'
         ? unreadable('the scanner sent a malformed report')
         : parsePayload(scan.bytes, {
@@ -163,9 +164,8 @@ export class KioskCore {
             ...(scan.lostChars === undefined ? {} : { lostChars: scan.lostChars }),
             ...(this.o.verifyDcc ? { verifyDcc: this.o.verifyDcc } : {}),
           });
-    if (credential.assurance === 'unreadable' && (scan.framing === 'timeout' || scan.framing === 'overflow')) {
-      credential.reasons.push('timeout');
-    }
+    const isCutShort = parsed.assurance === 'unreadable' && (scan.framing === 'timeout' || scan.framing === 'overflow');
+    const credential: Credential = isCutShort ? { ...parsed, reasons: [...parsed.reasons, 'timeout'] } : parsed;
     // A signed certificate is decided on its own signature, offline; its UVCI is not a person to look up.
     const status = credential.subject && credential.format !== 'eu-dcc' ? await this.o.status.check(credential.subject) : null;
     const subjectKey = credential.subject ? `${credential.subject.type}:${credential.subject.id}` : undefined;
@@ -185,15 +185,18 @@ export class KioskCore {
     const isSealed = this.o.sealer !== undefined && storedSubject !== null;
     const storedAlt = storedSubject === null ? null : (credential.altSubject ?? null);
     const recordedAt = clock.nowMs();
-    const entry: NewEntry = {
+    const monoMs = this.o.bootMonoMs();
+    const clockSynced = this.o.isClockSynced();
+    // Frozen: the spill keeps this object until the disk accepts it, so it must stay what was decided.
+    const entry: NewEntry = Object.freeze({
       entryId,
       recordedAt,
-      monoMs: this.o.bootMonoMs(),
-      clockSynced: this.o.isClockSynced(),
+      monoMs,
+      clockSynced,
       direction,
       format: credential.format,
       verdict: decision.verdict,
-      reasons: decision.reasons,
+      reasons: Object.freeze([...decision.reasons]),
       source: decision.source,
       status: decision.status,
       subject: isSealed ? null : storedSubject,
@@ -202,11 +205,12 @@ export class KioskCore {
       altSubject: isSealed ? null : storedAlt,
       blindIndex: isSealed && storedSubject && this.o.blindIndexer ? this.o.blindIndexer.indexes(storedAlt ? [storedSubject, storedAlt] : [storedSubject], recordedAt) : null,
       dataAgeMs: decision.dataAgeMs,
-      latencyMs: 0,
-    };
-    entry.latencyMs = round2(performance.now() - scan.monoMs);
+      latencyMs: round2(performance.now() - scan.monoMs),
+    });
     const stored = this.commit(entry);
-    if (stored.seq === undefined) decision.reasons.push('storage-degraded' satisfies Reason);
+    // What the guard is shown; the entry keeps the decision's own reasons (when it reaches the disk
+    // later, the delay is not a fact about the person).
+    const shown: Decision = stored.seq === undefined ? { ...decision, reasons: [...decision.reasons, 'storage-degraded'] } : decision;
     const verdictLatencyMs = round2(performance.now() - scan.monoMs);
 
     if (stored.seq !== undefined) emit({ type: 'stored', entryId: stored.entryId, seq: stored.seq });
@@ -215,14 +219,14 @@ export class KioskCore {
       entryId: stored.entryId,
       ...(stored.seq === undefined ? {} : { seq: stored.seq }),
       format: credential.format,
-      verdict: decision.verdict,
-      reasons: decision.reasons,
-      source: decision.source,
+      verdict: shown.verdict,
+      reasons: [...shown.reasons],
+      source: shown.source,
       latencyMs: verdictLatencyMs,
-      status: decision.status,
+      status: shown.status,
       direction,
       ...(credential.displayName ? { displayName: credential.displayName } : {}),
-      ...(decision.dataAgeMs === null ? {} : { dataAgeMs: decision.dataAgeMs }),
+      ...(shown.dataAgeMs === null ? {} : { dataAgeMs: shown.dataAgeMs }),
       ...(credential.format === 'eu-dcc' && credential.facts ? { facts: credential.facts } : {}),
       scanner: scan.source,
       at: entry.recordedAt,
@@ -237,7 +241,7 @@ export class KioskCore {
       entryId: stored.entryId,
       seq: stored.seq,
       credential,
-      decision,
+      decision: shown,
       verdictLatencyMs,
       scanToGateMs: round2(gateAt - scan.monoMs),
     };

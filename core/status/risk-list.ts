@@ -5,7 +5,7 @@ import { riskListResponseSchema, type Subject } from '../../common/wire.ts';
 import type { HttpRequester } from '../http/client.ts';
 import { PeriodicSync } from '../http/periodic-sync.ts';
 import type { Logger } from '../log.ts';
-import { splitHashes, type RiskListStore } from '../outbox/risk-list-store.ts';
+import { splitHashes, type RiskListStore } from '../lists/risk-list-store.ts';
 
 /** Answers "is this subject on the synced risk list?" and how old the list is. */
 export class RiskList {

@@ -37,11 +37,11 @@ export async function exportCommand(o: { config: string; from: string; to: strin
         if (o.format === 'json') {
           write(`${n === 0 ? '' : ','}\n${JSON.stringify({ ...entry, uploaded: isUploaded })}`);
         } else {
-          const subject = entry.subject as { type: string; id: string } | null;
+          const subject = entry.subject;
           const iso = (v: unknown) => (typeof v === 'number' ? new Date(v).toISOString() : '');
           write(
             stringify([
-              [entry.seq, entry.entryId, iso(entry.recordedAt), iso(entry.correctedAt), entry.direction, entry.format, entry.verdict, (entry.reasons as string[]).join(';'), entry.source, entry.status, subject?.type ?? '', subject?.id ?? '', entry.sealedSubject ? 'yes' : 'no', isUploaded ? 'yes' : 'no'],
+              [entry.seq, entry.entryId, iso(entry.recordedAt), iso(entry.correctedAt), entry.direction, entry.format, entry.verdict, entry.reasons.join(';'), entry.source, entry.status, subject?.type ?? '', subject?.id ?? '', entry.sealedSubject ? 'yes' : 'no', isUploaded ? 'yes' : 'no'],
             ]),
           );
         }

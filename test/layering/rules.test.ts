@@ -45,6 +45,18 @@ async function violations(files: Record<string, string>): Promise<Array<{ rule: 
 const EMPTY = 'export {};\n';
 
 describe('dependency rules', () => {
+  it('refuse core/lists importing the outbox (or any core folder), and allow common', async () => {
+    const found = await violations({
+      'common/risk.ts': EMPTY,
+      'core/outbox/outbox.ts': "import '../lists/risk-list-store.ts';\n",
+      'core/lists/list-db.ts': EMPTY,
+      'core/lists/risk-list-store.ts': "import '../../common/risk.ts';\nimport './list-db.ts';\n",
+      'core/lists/trust-list-store.ts': "import '../outbox/outbox.ts';\n",
+    });
+    expect(found).toContainEqual({ rule: 'lists-use-common-only', from: 'core/lists/trust-list-store.ts', to: 'core/outbox/outbox.ts' });
+    expect(found.filter((v) => v.rule === 'lists-use-common-only')).toHaveLength(1);
+  });
+
   it('refuse an adapter importing another adapter, and allow contracts, parsers, shared and its own folder', async () => {
     const found = await violations({
       'drivers/contracts/relay.ts': EMPTY,

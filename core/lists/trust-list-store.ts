@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { TrustEntry } from '../../common/wire.ts';
+import type { ListDb } from './list-db.ts';
 
 export interface TrustListState {
   version: number;
@@ -16,11 +16,11 @@ export function thumbprintOf(rawData: string): string {
   return createHash('sha256').update(Buffer.from(rawData, 'base64')).digest('hex');
 }
 
-/** The kiosk's copy of the DCC trust list, in the outbox database. */
+/** The kiosk's copy of the DCC trust list, kept in the outbox's database (see list-db.ts). */
 export class TrustListStore {
-  private readonly db: Database.Database;
+  private readonly db: ListDb;
 
-  constructor(db: Database.Database) {
+  constructor(db: ListDb) {
     this.db = db;
   }
 

@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { RISK_HASH_BYTES } from '../../common/risk.ts';
+import type { ListDb, ListStatement } from './list-db.ts';
 
 export interface RiskListState {
   cursor: number;
@@ -17,12 +17,12 @@ export function splitHashes(base64: string): Buffer[] {
   return hashes;
 }
 
-/** The kiosk's copy of the risk list, in the outbox database (better-sqlite3 stays in core/outbox). */
+/** The kiosk's copy of the risk list, kept in the outbox's database (see list-db.ts). */
 export class RiskListStore {
-  private readonly db: Database.Database;
-  private readonly hasStmt: Database.Statement;
+  private readonly db: ListDb;
+  private readonly hasStmt: ListStatement;
 
-  constructor(db: Database.Database) {
+  constructor(db: ListDb) {
     this.db = db;
     this.hasStmt = db.prepare('SELECT 1 FROM risk_list WHERE hash = ?');
   }
