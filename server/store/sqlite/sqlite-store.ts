@@ -63,6 +63,7 @@ import { SqliteTracing } from './tracing.ts';
 import { serverMigration0090 } from './migrations/0090-deployment.ts';
 import { SqliteDeployment } from './deployment.ts';
 import { SqliteTrustList } from './trust-list.ts';
+import { SqliteSeedLoader } from './seed-load.ts';
 
 export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0010,
@@ -93,6 +94,7 @@ export class SqliteStore implements ServerStore {
   readonly trustList: SqliteTrustList;
   readonly tracing: SqliteTracing;
   readonly deployment: SqliteDeployment;
+  readonly seedLoader: SqliteSeedLoader;
   private readonly nonceDb: Database.Database;
   private readonly now: () => number;
   private readonly insertEntry: Database.Statement;
@@ -128,6 +130,7 @@ export class SqliteStore implements ServerStore {
     this.trustList = new SqliteTrustList(this.db, this.serverKey);
     this.tracing = new SqliteTracing(this.db, this.now);
     this.deployment = new SqliteDeployment(this.db);
+    this.seedLoader = new SqliteSeedLoader(this.db, this.riskKey);
   }
 
   private loadOrCreateMeta(key: string, make: () => string): string {
