@@ -41,7 +41,12 @@ export async function makeDayPartitions(c: pg.PoolClient, days: Iterable<number>
     const moved = await c.query('WITH m AS (DELETE FROM entries_default WHERE recorded_at >= $1 AND recorded_at < $2 RETURNING *) INSERT INTO moving_entries SELECT * FROM m', [from, to]);
     // Identifiers cannot be bound; the name is made from an integer day, never from input.
     await c.query(`CREATE TABLE ${name} PARTITION OF entries FOR VALUES FROM (${from}) TO (${to})`);
-    if (moved.rowCount) await c.query('INSERT INTO entries SELECT * FROM moving_entries');
+    if (moved.rowCount) {
+      // They were counted in entry_day_counts when they first arrived (migration 0050): not again.
+      await c.query("SET LOCAL kiosk.rollup_skip = 'on'");
+      await c.query('INSERT INTO entries SELECT * FROM moving_entries');
+      await c.query("SET LOCAL kiosk.rollup_skip = 'off'");
+    }
     await c.query('DROP TABLE moving_entries');
     have.add(name);
     made.push(name);

@@ -61,6 +61,7 @@ import { serverMigration0070 } from './migrations/0070-national.ts';
 import { serverMigration0080 } from './migrations/0080-tracing.ts';
 import { SqliteTracing } from './tracing.ts';
 import { serverMigration0090 } from './migrations/0090-deployment.ts';
+import { serverMigration0100 } from './migrations/0100-day-counts.ts';
 import { SqliteDeployment } from './deployment.ts';
 import { SqliteTrustList } from './trust-list.ts';
 import { SqliteSeedLoader } from './seed-load.ts';
@@ -75,6 +76,7 @@ export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0070,
   serverMigration0080,
   serverMigration0090,
+  serverMigration0100,
 ];
 
 /**
