@@ -3,7 +3,7 @@ import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import type { Subject, VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
 import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
 import { BOM, safeCell, vnTime } from './trace-csv.ts';
 import { stringify } from 'csv-stringify/sync';
 
@@ -198,14 +198,3 @@ export function exposureCsv(r: ExposureResult): string {
   return BOM + stringify([EXPOSURE_CSV_HEADERS, ...rows], { record_delimiter: 'windows' });
 }
 
-/** The windows [visit − reach, visit end + reach] of one venue's case visits, overlapping ones merged. */
-function mergeWindows(venueId: string, visits: readonly Presence[], reachMs: number): VenueWindow[] {
-  const sorted = visits.map((v) => ({ fromMs: v.from - reachMs, toMs: v.to + reachMs })).sort((a, b) => a.fromMs - b.fromMs);
-  const out: VenueWindow[] = [];
-  for (const w of sorted) {
-    const previous = out.at(-1);
-    if (previous && w.fromMs <= previous.toMs + 1) previous.toMs = Math.max(previous.toMs, w.toMs);
-    else out.push({ venueId, ...w });
-  }
-  return out;
-}
