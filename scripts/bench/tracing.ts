@@ -20,6 +20,7 @@ import { distribution, type Suite } from './common.ts';
  *
  * - KIOSK_BENCH_TRACE_ENTRIES (default 1,000,000): entries seeded;
  * - KIOSK_BENCH_TRACE_ENGINES (default `sqlite,postgres`): which engines, PostgreSQL in a throwaway cluster;
+ * - KIOSK_BENCH_TRACE_SQLITE_PATH: a SQLite file seeded already (`kiosk server seed --db FILE --entries N`);
  * - KIOSK_BENCH_TRACE_PG_URL: a PostgreSQL database seeded already (`kiosk server seed --db URL --entries N`)
  *   to measure instead of seeding one (for the 50-million run, whose load alone takes most of an hour).
  *
@@ -40,16 +41,17 @@ export const tracingSuite: Suite = {
     const engines = (process.env.KIOSK_BENCH_TRACE_ENGINES ?? 'sqlite,postgres').split(',').map((e) => e.trim());
     const results: Record<string, unknown> = { entries };
     if (engines.includes('sqlite')) {
-      const dir = mkdtempSync(join(tmpdir(), 'kiosk-bench-trace-'));
+      const given = process.env.KIOSK_BENCH_TRACE_SQLITE_PATH;
+      const dir = given ? undefined : mkdtempSync(join(tmpdir(), 'kiosk-bench-trace-'));
       try {
-        const store = new SqliteStore(join(dir, 'server.db'));
+        const store = new SqliteStore(given ?? join(dir as string, 'server.db'));
         try {
-          results.sqlite = await measure(store, entries, log, true);
+          results.sqlite = await measure(store, entries, log, !given);
         } finally {
           await store.close();
         }
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (dir) rmSync(dir, { recursive: true, force: true });
       }
     }
     if (engines.includes('postgres') && (process.env.KIOSK_BENCH_TRACE_PG_URL || postgresAvailable())) {

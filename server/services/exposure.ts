@@ -166,9 +166,12 @@ export async function exposure(
       return k === undefined ? undefined : union.find(k);
     };
     const exposed = new Set<string>();
+    // Widened once per venue, not once per presence and visit: a busy venue has thousands of presences.
+    const widened = caseVisits.map((cv) => ({ caseIndex: cv.caseIndex, ...widen(cv.visit, window.marginMs) }));
     for (const p of presencesOf(entries, keyOf, dwellMs, maxStayMs)) {
+      if (exposed.has(p.key)) continue;
       const own = caseOfPerson.get(p.key);
-      if (caseVisits.some((cv) => cv.caseIndex !== own && overlapMs(p, widen(cv.visit, window.marginMs)) > 0)) exposed.add(p.key);
+      if (widened.some((cv) => cv.caseIndex !== own && overlapMs(p, cv) > 0)) exposed.add(p.key);
     }
     rows.push({
       venueId,

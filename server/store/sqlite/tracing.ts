@@ -97,13 +97,15 @@ export class SqliteTracing implements TracingStore {
   }
 
   async personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>> {
-    const personOf = this.db.prepare('SELECT person_id FROM person_links WHERE type = ? AND id = ?').pluck();
-    const ids = new Map<string, string>();
-    for (const s of subjects) {
-      const personId = personOf.get(s.type, s.id) as string | undefined;
-      if (personId !== undefined) ids.set(subjectKeyText(s), personId);
-    }
-    return ids;
+    // Thousands of identifiers per exposure: one statement over a JSON array instead of a statement
+    // per identifier (the per-call overhead was a fifth of an exposure's time).
+    const rows = this.db
+      .prepare(
+        `SELECT l.type, l.id, l.person_id FROM json_each(?) AS q
+         JOIN person_links l ON l.type = json_extract(q.value, '$[0]') AND l.id = json_extract(q.value, '$[1]')`,
+      )
+      .all(JSON.stringify(subjects.map((s) => [s.type, s.id]))) as Array<{ type: Subject['type']; id: string; person_id: string }>;
+    return new Map(rows.map((r) => [subjectKeyText({ type: r.type, id: r.id }), r.person_id]));
   }
 
   async entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]> {
