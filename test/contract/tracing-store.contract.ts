@@ -87,7 +87,16 @@ export function tracingStoreContract(factory: StoreFactory): void {
       withStore(factory, async ({ store }) => {
         const a = await enrolled(store);
         const b = await enrolled(store);
-        await store.ingestBatch(a, batchOf([wireEntry(1, { recordedAt: T }), wireEntry(2, { recordedAt: T + 60 * MIN }), wireEntry(3, { recordedAt: T + 120 * MIN, direction: 'out' })]));
+        await store.ingestBatch(
+          a,
+          batchOf([
+            wireEntry(1, { recordedAt: T }),
+            wireEntry(2, { recordedAt: T + 60 * MIN }),
+            wireEntry(3, { recordedAt: T + 120 * MIN, direction: 'out' }),
+            // A clock years off, re-timed: found where it happened, not where the kiosk's clock put it.
+            wireEntry(4, { recordedAt: 5 * MIN, clockSynced: false, correctedAt: T + 110 * MIN }),
+          ]),
+        );
         await store.ingestBatch(b, batchOf([wireEntry(1, { recordedAt: T + 30 * MIN })]));
         const got = await store.tracing.entriesInWindows([
           { venueId: a.venueId, fromMs: T - MIN, toMs: T + MIN },
@@ -97,6 +106,7 @@ export function tracingStoreContract(factory: StoreFactory): void {
         expect(got.map((e) => [e.venueId, e.at, e.direction]).sort()).toEqual(
           [
             [a.venueId, T, 'in'],
+            [a.venueId, T + 110 * MIN, 'in'],
             [a.venueId, T + 120 * MIN, 'out'],
             [b.venueId, T + 30 * MIN, 'in'],
           ].sort(),

@@ -173,13 +173,19 @@ export class PostgresTracing implements TracingStore {
 
   async entriesInWindows(windows: readonly VenueWindow[]): Promise<TraceEntry[]> {
     if (windows.length === 0) return [];
-    // One statement: each window is an index range scan of entries_venue_at in every day partition.
+    // One statement. The effective time is not the partition key, so a window on it probes every day
+    // partition (4.5 ms a window at 5 million entries). Entries of a synchronised clock (corrected_at
+    // NULL) are found by recorded_at instead, which prunes to the window's one or two partitions at
+    // run time; re-timed entries, few, through the partial index on corrected_at.
     const rows = await this.db.read(
       async (c) =>
         (
           await c.query<TraceDbRow>(
             `SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
-             JOIN entries e ON e.venue_id = w.venue AND ${AT} BETWEEN w.from_ms AND w.to_ms`,
+             JOIN entries e ON e.venue_id = w.venue AND e.recorded_at BETWEEN w.from_ms AND w.to_ms AND e.corrected_at IS NULL
+             UNION ALL
+             SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
+             JOIN entries e ON e.venue_id = w.venue AND e.corrected_at BETWEEN w.from_ms AND w.to_ms`,
             [windows.map((w) => w.venueId), windows.map((w) => w.fromMs), windows.map((w) => w.toMs)],
           )
         ).rows,
