@@ -276,14 +276,17 @@ server
 
 server
   .command('seed')
-  .description('add realistic test people with declaration statuses')
+  .description('add realistic test people with declaration statuses; with --entries, venues, kiosks and entries too')
   .option('--db <file|url>', DB_HELP)
-  .addOption(new Option('--count <n>', 'people').argParser(int('--count', 1, 10_000_000)).default(1000))
+  .addOption(new Option('--count <n>', 'people (with --entries: one per 30 entries unless given)').argParser(int('--count', 1, 10_000_000)).default(1000))
   .addOption(new Option('--seed <n>', 'random seed').argParser(int('--seed')).default(2021))
-  .option('--json', 'print JSON')
-  .action(async (o: { db?: string; count: number; seed: number; json?: boolean }) => {
+  .option('--entries <n>', 'also venues across the provinces, their kiosks and N entries (COPY on PostgreSQL)')
+  .option('--from <date>', 'with --entries: first day, YYYY-MM-DD in Vietnam time (default: 21 days before today)')
+  .option('--days <n>', 'with --entries: number of days (default 14)')
+  .option('--json', 'print JSON (with --entries: one object on the last line)')
+  .action(async (o: { db?: string; count: number; seed: number; json?: boolean; entries?: string; from?: string; days?: string }, cmd: Command) => {
     const { seed } = await import('./server.ts');
-    await seed(o);
+    await seed({ ...o, isCountGiven: cmd.getOptionValueSource('count') !== 'default' });
   });
 
 const token = server.command('token').description('role tokens for the API: health, ict, venue, operator');

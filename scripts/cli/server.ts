@@ -12,6 +12,7 @@ import { buildServer } from '../../server/http/app.ts';
 import { openStore, redactDb } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { identityLinksOf, makePeople, seedStatuses } from '../../server/services/seed.ts';
+import { entrySeedPlan, seedEntries, type EntrySeedPlan } from '../../server/services/seed-entries.ts';
 import { fail, printJson } from './output.ts';
 import { adminUnits, type VenueLocation } from '../../server/services/admin-units.ts';
 import { deploymentCsv, deploymentReport, describeLocation } from '../../server/services/deployment.ts';
@@ -260,7 +261,26 @@ export async function report(options: { db?: string; venue?: string; month?: str
   });
 }
 
-export async function seed(options: { db?: string; count: number; seed: number; json?: boolean }): Promise<void> {
+export async function seed(options: { db?: string; count: number; seed: number; json?: boolean; entries?: string; from?: string; days?: string; isCountGiven?: boolean }): Promise<void> {
+  if (options.entries === undefined && (options.from !== undefined || options.days !== undefined)) fail(new KioskError('bad-request', '--from and --days go with --entries N (how many entries to make)'));
+  if (options.entries !== undefined) {
+    let plan: EntrySeedPlan;
+    try {
+      plan = entrySeedPlan({ entries: options.entries, seed: options.seed, ...(options.from === undefined ? {} : { from: options.from }), ...(options.days === undefined ? {} : { days: options.days }), ...(options.isCountGiven ? { people: options.count } : {}) }, Date.now());
+    } catch (err) {
+      fail(err);
+    }
+    await withStore(dbOf(options), async (store) => {
+      const s = await seedEntries(store, plan, (line) => process.stderr.write(`${line}\n`));
+      const { inPerCommuneDay: _perCommune, ...summary } = s;
+      const text = `seeded ${s.entries} entries (${s.exits} exit scans) from ${s.from} to ${s.to}: ${s.venues} venues in ${s.provinces} provinces and ${s.communes} communes, ${s.devices} kiosks, ${s.people} people, ${s.batches} batches in ${s.seconds} s (${Math.round(s.entries / Math.max(s.seconds, 0.1))} entries/s) on ${store.engine}\n`;
+      if (options.json) {
+        process.stderr.write(text);
+        printJson({ ...summary, engine: store.engine, seed: plan.seed });
+      } else process.stdout.write(text);
+    });
+    return;
+  }
   await withStore(dbOf(options), async (store) => {
     const people = makePeople(options.count, options.seed);
     await seedStatuses(store, people);

@@ -10,6 +10,28 @@ const P = (i: number) => cccd(`001203${String(i).padStart(6, '0')}`);
 const window = { fromMs: T0 - min(600), toMs: T0 + min(600), marginMs: min(30) };
 
 describe('exposure', () => {
+  it('reaches back 12 hours only where exit scans exist: a long stay closed by an exit overlaps, a market visit hours earlier does not', async () => {
+    const store = fakeStore(
+      [
+        // Hospital H has exit kiosks: P1 came in 10 hours before the case and scanned out after it arrived.
+        scan('H', -600, P(1)),
+        scan('H', 0, A1),
+        scan('H', 15, P(1), { direction: 'out' }),
+        scan('H', -300, P(2)),
+        // Market M has none: P3 an hour and a half before (its dwell is 60 min), P4 during the case visit.
+        scan('M', 200, A1),
+        scan('M', 110, P(3)),
+        scan('M', 210, P(4)),
+      ],
+      { H: 'hospital', M: 'market' },
+    );
+    const r = await exposure(store, [A1], window);
+    expect(r.venues.map((v) => [v.venueId, v.exposed])).toEqual([
+      ['H', 1],
+      ['M', 1],
+    ]);
+  });
+
   it('ranks venues by exposed people, counts cases among the exposed, and gives first and last case visit', async () => {
     const store = fakeStore(
       [

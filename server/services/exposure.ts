@@ -2,8 +2,8 @@ import { KioskError } from '../../common/errors.ts';
 import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import type { Subject, VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
-import type { TraceEntry } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
 import { BOM, safeCell, vnTime } from './trace-csv.ts';
 import { stringify } from 'csv-stringify/sync';
 
@@ -107,14 +107,43 @@ export async function exposure(
       visitsByVenue.set(venueId, slot);
     }
   }
-  const rows: ExposureVenue[] = [];
+  // Where the time went (docs/benchmarks.md): one query per venue over the whole span from its first
+  // to its last case visit with a 12-hour reach, and every entry of that span turned into presences.
+  // Only entries within reach of some case visit can make an exposure, and the 12-hour reach is
+  // needed only where an exit scan may close a presence late: a venue without exit scans around the
+  // case visits (from the daily roll-up) needs the dwell time alone. So each venue reads the merged
+  // windows around its case visits, all venues in one round trip.
+  const plans: Array<{ venueId: string; venue: Venue; dwellMs: number; caseVisits: Array<{ caseIndex: number; visit: Presence }>; span: VenueWindow }> = [];
   for (const [venueId, caseVisits] of visitsByVenue) {
     const venue = await venueOf(venueId);
     const dwellMs = dwellMsOf(venue.kind, dwell);
-    const reach = window.marginMs + Math.max(maxStayMs, dwellMs);
+    const longReach = window.marginMs + Math.max(maxStayMs, dwellMs);
+    const span = { venueId, fromMs: Math.min(...caseVisits.map((v) => v.visit.from)) - longReach, toMs: Math.max(...caseVisits.map((v) => v.visit.to)) + longReach };
+    plans.push({ venueId, venue, dwellMs, caseVisits, span });
+  }
+  const withExits = await store.tracing.venuesWithExits(plans.map((p) => p.span));
+  const windows = plans.flatMap((p) =>
+    mergeWindows(
+      p.venueId,
+      p.caseVisits.map((v) => v.visit),
+      window.marginMs + (withExits.has(p.venueId) ? Math.max(maxStayMs, p.dwellMs) : p.dwellMs),
+    ),
+  );
+  const entriesByVenue = new Map<string, TraceEntry[]>();
+  for (const e of await store.tracing.entriesInWindows(windows)) {
+    const list = entriesByVenue.get(e.venueId);
+    if (list) list.push(e);
+    else entriesByVenue.set(e.venueId, [e]);
+  }
+  // The person registry for every identifier seen at any of the venues, in one question.
+  const seen = new Map<string, Subject>();
+  for (const list of entriesByVenue.values()) for (const e of list) for (const s of [e.subject, e.altSubject]) if (s) seen.set(subjectKeyText(s), s);
+  const personIds = await store.tracing.personIdsOf([...seen.values()]);
+  const rows: ExposureVenue[] = [];
+  for (const { venueId, venue, dwellMs, caseVisits } of plans) {
     const first = Math.min(...caseVisits.map((v) => v.visit.from));
     const last = Math.max(...caseVisits.map((v) => v.visit.from));
-    const entries = await store.tracing.entriesAt(venueId, first - reach, Math.max(...caseVisits.map((v) => v.visit.to)) + reach);
+    const entries = (entriesByVenue.get(venueId) ?? []).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
     const union = new KeyUnion();
     const plain = new Map<string, Subject>();
     for (const e of entries) {
@@ -122,7 +151,10 @@ export async function exposure(
       if (e.blindIndex && e.blindAlt) union.union(`b:${e.blindIndex}`, `b:${e.blindAlt}`);
       for (const s of [e.subject, e.altSubject]) if (s) plain.set(subjectKeyText(s), s);
     }
-    for (const [key, personId] of await store.tracing.personIdsOf([...plain.values()])) union.union(key, `p:${personId}`);
+    for (const key of plain.keys()) {
+      const personId = personIds.get(key);
+      if (personId !== undefined) union.union(key, `p:${personId}`);
+    }
     // The case a person is, if any: through any identifier of theirs at this venue.
     const caseOfPerson = new Map<string, number>();
     for (const [key] of plain) {
@@ -134,9 +166,12 @@ export async function exposure(
       return k === undefined ? undefined : union.find(k);
     };
     const exposed = new Set<string>();
+    // Widened once per venue, not once per presence and visit: a busy venue has thousands of presences.
+    const widened = caseVisits.map((cv) => ({ caseIndex: cv.caseIndex, ...widen(cv.visit, window.marginMs) }));
     for (const p of presencesOf(entries, keyOf, dwellMs, maxStayMs)) {
+      if (exposed.has(p.key)) continue;
       const own = caseOfPerson.get(p.key);
-      if (caseVisits.some((cv) => cv.caseIndex !== own && overlapMs(p, widen(cv.visit, window.marginMs)) > 0)) exposed.add(p.key);
+      if (widened.some((cv) => cv.caseIndex !== own && overlapMs(p, cv) > 0)) exposed.add(p.key);
     }
     rows.push({
       venueId,
@@ -165,3 +200,4 @@ export function exposureCsv(r: ExposureResult): string {
   const rows = r.venues.map((v) => [safeCell(v.venueId), safeCell(v.venueName), v.venueKind, v.cases, v.exposed, v.exposedCases, vnTime(v.firstCaseVisit), vnTime(v.lastCaseVisit)]);
   return BOM + stringify([EXPOSURE_CSV_HEADERS, ...rows], { record_delimiter: 'windows' });
 }
+

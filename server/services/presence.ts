@@ -1,5 +1,5 @@
 import type { VenueKind } from '../../common/wire.ts';
-import type { TraceEntry } from '../store/tracing.ts';
+import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
 
 /**
  * How long someone is taken to stay at a venue when only their entry scan is known (most venues
@@ -112,4 +112,19 @@ export class KeyUnion {
     const rb = this.find(b);
     if (ra !== rb) this.parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   }
+}
+
+/**
+ * The windows [visit − reach, visit end + reach] of one venue's visits, overlapping ones merged:
+ * what tracing and exposure read of a venue instead of the whole span from its first visit to its last.
+ */
+export function mergeWindows(venueId: string, visits: readonly Interval[], reachMs: number): VenueWindow[] {
+  const sorted = visits.map((v) => ({ fromMs: v.from - reachMs, toMs: v.to + reachMs })).sort((a, b) => a.fromMs - b.fromMs);
+  const out: VenueWindow[] = [];
+  for (const w of sorted) {
+    const previous = out.at(-1);
+    if (previous && w.fromMs <= previous.toMs + 1) previous.toMs = Math.max(previous.toMs, w.toMs);
+    else out.push({ venueId, ...w });
+  }
+  return out;
 }

@@ -18,6 +18,7 @@ import type {
 import type { VenueReport } from '../services/report.ts';
 import type { TracingStore } from './tracing.ts';
 import type { DeploymentStore } from './deployment.ts';
+import type { SeedLoader } from './seed-load.ts';
 
 /**
  * The one interface the reference server's routes and services use. Two engines implement it:
@@ -45,6 +46,8 @@ export interface ServerStore {
   /** Role tokens, audit, identity links and trace queries (issue 13). */
   readonly tracing: TracingStore;
   readonly deployment: DeploymentStore;
+  /** Bulk loading of generated venues, kiosks and entries (`kiosk server seed --entries`, benchmarks). */
+  readonly seedLoader: SeedLoader;
 
   close(): Promise<void>;
 

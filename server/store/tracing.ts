@@ -40,6 +40,19 @@ export interface TracingStore {
   entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]>;
   /** Every entry at one venue within [fromMs, toMs], in time order. */
   entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]>;
+  /** Every entry within each window [fromMs, toMs] at its venue, in one round trip; windows of a venue must not overlap. */
+  entriesInWindows(windows: readonly VenueWindow[]): Promise<TraceEntry[]>;
+  /**
+   * The venues of `ranges` with an exit scan on a Vietnam day the range touches, from the daily
+   * roll-up (entry_day_counts): never misses an exit in the range, may report one just outside it.
+   */
+  venuesWithExits(ranges: readonly VenueWindow[]): Promise<Set<string>>;
+}
+
+export interface VenueWindow {
+  venueId: string;
+  fromMs: number;
+  toMs: number;
 }
 
 export interface IdentityLink {

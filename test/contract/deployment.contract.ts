@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { TimeAnchor } from '../../common/wire.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { heartbeat, vn, wireEntry } from '../helpers/deployment.ts';
 
@@ -70,6 +71,63 @@ export function deploymentStoreContract(engine: string, open: (now: () => number
         expect(fleet[0]?.lastHeartbeat).toMatchObject({ receivedAt: h0 + 3600_000, appVersion: '0.2.0', devices: { scanner: 'connected' } });
         expect((await store.deployment.fleet()).map((f) => f.deviceId).sort()).toEqual([d.id, other.id].sort());
         expect(await store.deployment.pruneHeartbeats(h0 + 3600_000)).toBe(1);
+      });
+    });
+
+    it('keeps entries per day equal to a direct count after ingest, a replayed batch, re-sent entries and time anchors across midnight', async () => {
+      await with_(async (store) => {
+        clock.t = vn(2021, 10, 20);
+        const a = await kiosk(store, 'A', HUE);
+        // A second kiosk of the same venue: its counts are its own rows, summed per commune.
+        const { device: a2 } = await store.enroll((await store.issueEnrollmentCode(a.venueId)).code, publicKey(), 'gate 2');
+        const month = { provinceCode: '46', fromMs: vn(2021, 10, 1), toMs: vn(2021, 11, 1) };
+        const direct = async (): Promise<Array<{ communeCode: string; date: string; entries: number }>> => {
+          const perDay = new Map<string, number>();
+          for (const e of await store.listEntries()) {
+            const at = e.correctedAt ?? e.recordedAt;
+            if (e.direction !== 'in' || at < month.fromMs || at >= month.toMs) continue;
+            const date = new Date(at + 7 * 3600_000).toISOString().slice(0, 10);
+            perDay.set(date, (perDay.get(date) ?? 0) + 1);
+          }
+          return [...perDay].sort().map(([date, entries]) => ({ communeCode: HUE.communeCode, date, entries }));
+        };
+        const figures = async () => (await store.deployment.deploymentFigures(month)).entriesPerDay;
+        const send = (d: typeof a, entries: ReturnType<typeof wireEntry>[], timeAnchors: TimeAnchor[] = [], batchId = randomUUID()) =>
+          store.ingestBatch(d, { batchId, deviceId: d.id, entries, timeAnchors });
+        // Recorded with a clock two hours slow: 23:30 and 23:50 on 10 October are really 01:30 and 01:50 on the 11th.
+        const slow = (seq: number, at: number) => ({ ...wireEntry(seq, at), bootId: 'boot-slow', clockSynced: false, monoMs: seq * 60_000 });
+        const first = [wireEntry(1, vn(2021, 10, 10, 8)), wireEntry(2, vn(2021, 10, 10, 9), 'out'), slow(3, vn(2021, 10, 10, 23, 30)), slow(4, vn(2021, 10, 10, 23, 50))];
+        const batchId = randomUUID();
+        await send(a, first, [], batchId);
+        await send(a2, [wireEntry(1, vn(2021, 10, 10, 10))]);
+        expect(await figures()).toEqual([{ communeCode: HUE.communeCode, date: '2021-10-10', entries: 4 }]);
+        expect(await figures()).toEqual(await direct());
+
+        expect(await send(a, first, [], batchId)).toMatchObject({ replayed: true });
+        expect(await send(a, first)).toMatchObject({ accepted: 0, duplicates: 4 });
+        expect(await figures()).toEqual(await direct());
+        expect(await figures()).toEqual([{ communeCode: HUE.communeCode, date: '2021-10-10', entries: 4 }]);
+
+        // The anchor: mono 0 of boot-slow was 01:27 on the 11th, so seq 3 is 01:30 and seq 4 is 01:31.
+        const anchor: TimeAnchor = { bootId: 'boot-slow', monoMs: 0, wallMs: vn(2021, 10, 11, 1, 27), source: 'server' };
+        await send(a, [wireEntry(5, vn(2021, 10, 11, 9))], [anchor]);
+        expect(await figures()).toEqual([
+          { communeCode: HUE.communeCode, date: '2021-10-10', entries: 2 },
+          { communeCode: HUE.communeCode, date: '2021-10-11', entries: 3 },
+        ]);
+        expect(await figures()).toEqual(await direct());
+        // The same anchor again (a retried batch) changes nothing; a later one moves them back across midnight.
+        await send(a, [wireEntry(6, vn(2021, 10, 11, 10))], [anchor]);
+        expect(await figures()).toEqual(await direct());
+        await send(a, [wireEntry(7, vn(2021, 10, 11, 11))], [{ ...anchor, wallMs: vn(2021, 10, 10, 23, 0) }]);
+        expect(await figures()).toEqual([
+          { communeCode: HUE.communeCode, date: '2021-10-10', entries: 4 },
+          { communeCode: HUE.communeCode, date: '2021-10-11', entries: 3 },
+        ]);
+        expect(await figures()).toEqual(await direct());
+        // A passage (gate opened or not) updates entries without moving any day.
+        await store.applyPassages(a, [{ entryId: first[0]?.entryId ?? '', passed: true, at: vn(2021, 10, 10, 8, 1) }]);
+        expect(await figures()).toEqual(await direct());
       });
     });
 

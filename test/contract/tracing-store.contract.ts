@@ -83,6 +83,42 @@ export function tracingStoreContract(factory: StoreFactory): void {
     );
 
     it(
+      'reads several venue windows in one call and says which venues have exit scans on the days of a range',
+      withStore(factory, async ({ store }) => {
+        const a = await enrolled(store);
+        const b = await enrolled(store);
+        await store.ingestBatch(
+          a,
+          batchOf([
+            wireEntry(1, { recordedAt: T }),
+            wireEntry(2, { recordedAt: T + 60 * MIN }),
+            wireEntry(3, { recordedAt: T + 120 * MIN, direction: 'out' }),
+            // A clock years off, re-timed: found where it happened, not where the kiosk's clock put it.
+            wireEntry(4, { recordedAt: 5 * MIN, clockSynced: false, correctedAt: T + 110 * MIN }),
+          ]),
+        );
+        await store.ingestBatch(b, batchOf([wireEntry(1, { recordedAt: T + 30 * MIN })]));
+        const got = await store.tracing.entriesInWindows([
+          { venueId: a.venueId, fromMs: T - MIN, toMs: T + MIN },
+          { venueId: a.venueId, fromMs: T + 100 * MIN, toMs: T + 130 * MIN },
+          { venueId: b.venueId, fromMs: T, toMs: T + 60 * MIN },
+        ]);
+        expect(got.map((e) => [e.venueId, e.at, e.direction]).sort()).toEqual(
+          [
+            [a.venueId, T, 'in'],
+            [a.venueId, T + 110 * MIN, 'in'],
+            [a.venueId, T + 120 * MIN, 'out'],
+            [b.venueId, T + 30 * MIN, 'in'],
+          ].sort(),
+        );
+        expect(await store.tracing.entriesInWindows([])).toEqual([]);
+        const range = (venueId: string, fromMs: number) => ({ venueId, fromMs, toMs: fromMs + 60 * MIN });
+        expect(await store.tracing.venuesWithExits([range(a.venueId, T), range(b.venueId, T)])).toEqual(new Set([a.venueId]));
+        expect(await store.tracing.venuesWithExits([range(a.venueId, T + 3 * 86_400_000)])).toEqual(new Set());
+      }),
+    );
+
+    it(
       'traces a case to its contact at one venue, not the case nor a stranger at another venue',
       withStore(factory, async ({ store }) => {
         const a = await enrolled(store);

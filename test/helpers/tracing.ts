@@ -19,12 +19,19 @@ export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKin
     keys.kind === 'subjects'
       ? keys.subjects.some((s) => [e.subject, e.altSubject].some((x) => x && subjectKeyText(x) === subjectKeyText(s)))
       : keys.indexes.some((b) => b === e.blindIndex || b === e.blindAlt);
-  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'identitiesOf' | 'personIdsOf'> = {
+  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'personIdsOf'> = {
     async entriesOf(keys, fromMs, toMs) {
       return entries.filter((e) => matches(e, keys) && e.at >= fromMs && e.at <= toMs);
     },
     async entriesAt(venueId, fromMs, toMs) {
       return entries.filter((e) => e.venueId === venueId && e.at >= fromMs && e.at <= toMs);
+    },
+    async entriesInWindows(windows) {
+      return entries.filter((e) => windows.some((w) => e.venueId === w.venueId && e.at >= w.fromMs && e.at <= w.toMs));
+    },
+    // Exactly the exits in the range (the engines' roll-up answers by whole days, a superset).
+    async venuesWithExits(ranges) {
+      return new Set(ranges.filter((r) => entries.some((e) => e.venueId === r.venueId && e.direction === 'out' && e.at >= r.fromMs && e.at <= r.toMs)).map((r) => r.venueId));
     },
     async identitiesOf(subjects) {
       const out = new Map(subjects.map((s) => [subjectKeyText(s), s]));

@@ -1,16 +1,14 @@
 import { KioskError } from '../../../common/errors.ts';
 import { heartbeatRequestSchema, type HeartbeatRequest, type VenueKind } from '../../../common/wire.ts';
-import { VN_OFFSET_MS } from '../../services/report.ts';
 import type { VenueLocation } from '../../services/admin-units.ts';
-import { hourOf, locationOf, type VenueRow } from '../deployment-rows.ts';
+import { dayBounds, hourOf, locationOf, type VenueRow } from '../deployment-rows.ts';
 import type { DeploymentFigures, DeploymentQuery, DeploymentStore, FleetDevice, HeartbeatPoint, LocatedVenue } from '../deployment.ts';
 import type { PgRunner } from './runner.ts';
 
 
 /**
- * The deployment queries on PostgreSQL (schema: migrations/…-deployment.ts). The entries of one
- * province-month are read per venue through entries_venue_time and the day partitions of the month
- * (recorded_at bounds widened by a day so partition pruning applies; the corrected time decides).
+ * The deployment queries on PostgreSQL (schema: migrations/0030-deployment.ts). Entries per commune
+ * and day come from the daily roll-up of migration 0050, never from the entries themselves.
  */
 export class PostgresDeployment implements DeploymentStore {
   private readonly db: PgRunner;
@@ -137,14 +135,14 @@ export class PostgresDeployment implements DeploymentStore {
           [...params, q.fromMs, q.toMs],
         )
       ).rows.map((r) => r.venue_id);
-      const at = 'COALESCE(e.corrected_at, e.recorded_at)';
+      // From the daily roll-up (migration 0050): kiosks × days rows, whatever the number of entries.
       const entriesPerDay = (
         await c.query<{ communeCode: string; date: string; entries: number }>(
-          `SELECT v.commune_code AS "communeCode", to_char(to_timestamp((${at} + $7) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, count(*) AS entries
-           FROM venues v JOIN entries e ON e.venue_id = v.id
-           WHERE ${area} AND e.recorded_at >= $3 AND e.recorded_at < $4 AND ${at} >= $5 AND ${at} < $6 AND e.direction = 'in'
-           GROUP BY 1, 2 ORDER BY 1, 2`,
-          [...params, q.fromMs - 86_400_000, q.toMs + 86_400_000, q.fromMs, q.toMs, VN_OFFSET_MS],
+          `SELECT v.commune_code AS "communeCode", to_char(date '1970-01-01' + r.day, 'YYYY-MM-DD') AS date, sum(r.entries) AS entries
+           FROM venues v JOIN entry_day_counts r ON r.venue_id = v.id
+           WHERE ${area} AND r.day >= $3 AND r.day < $4
+           GROUP BY 1, 2 HAVING sum(r.entries) > 0 ORDER BY 1, 2`,
+          [...params, ...dayBounds(q)],
         )
       ).rows;
       const devices = (

@@ -42,12 +42,15 @@ import { pgMigration0010 } from './migrations/0010-initial.ts';
 import { pgMigration0020 } from './migrations/0020-tracing.ts';
 import { pgMigration0030 } from './migrations/0030-deployment.ts';
 import { pgMigration0040 } from './migrations/0040-ingest-function.ts';
+import { pgMigration0050 } from './migrations/0050-day-counts.ts';
 import { PostgresDeployment } from './deployment.ts';
 import type { PgRunner } from './runner.ts';
 import { PostgresTracing } from './tracing.ts';
 import { PostgresTrustList } from './trust-list.ts';
+import { PostgresSeedLoader } from './seed-load.ts';
+import { dayOfPartition, existingPartitions, makeDayPartitions, vnDay, vnDayStart } from './partitions.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030, pgMigration0040];
+export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030, pgMigration0040, pgMigration0050];
 
 const DAY_MS = 86_400_000;
 /** Partitions made ahead of today, so a kiosk's entries never wait on DDL at midnight. */
@@ -81,6 +84,7 @@ export class PostgresStore implements ServerStore, PgRunner {
   readonly trustList: PostgresTrustList;
   readonly tracing: PostgresTracing;
   readonly deployment: PostgresDeployment;
+  readonly seedLoader: PostgresSeedLoader;
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private closed = false;
@@ -95,6 +99,12 @@ export class PostgresStore implements ServerStore, PgRunner {
     this.trustList = new PostgresTrustList(this, serverKey);
     this.tracing = new PostgresTracing(this, now);
     this.deployment = new PostgresDeployment(this);
+    this.seedLoader = new PostgresSeedLoader(this, riskKey, (days) =>
+      this.tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1)', [MAINTENANCE_LOCK.toString()]);
+        await makeDayPartitions(c, days, Number.NEGATIVE_INFINITY);
+      }),
+    );
   }
 
   static async open(url: string, options: OpenStoreOptions = {}): Promise<PostgresStore> {
@@ -535,9 +545,7 @@ export class PostgresStore implements ServerStore, PgRunner {
       // Creating or dropping a partition locks all of `entries`; queued behind a long report it would
       // make every ingest queue behind it. Give up instead: partitions exist days ahead, the next run retries.
       await c.query("SET LOCAL lock_timeout = '5s'");
-      const existing = new Set(
-        (await c.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'entries'::regclass")).rows.map((r) => r.name),
-      );
+      const existing = await existingPartitions(c);
       const waiting = (
         await c.query<{ day: number }>(`SELECT DISTINCT floor((recorded_at + $1::bigint) / ${DAY_MS}.0)::int AS day FROM entries_default WHERE recorded_at >= $2 AND recorded_at < $3`, [
           VN_OFFSET_MS,
@@ -547,20 +555,7 @@ export class PostgresStore implements ServerStore, PgRunner {
       ).rows.map((r) => r.day);
       const wanted = new Set<number>(waiting);
       for (let d = today; d <= today + DAYS_AHEAD; d++) wanted.add(d);
-      for (const day of [...wanted].sort((a, b) => a - b)) {
-        const name = partitionName(day);
-        if (existing.has(name) || vnDayStart(day + 1) <= cutoff) continue;
-        const from = vnDayStart(day);
-        const to = vnDayStart(day + 1);
-        // The DEFAULT partition may not hold rows of the new range when it is created: park them, create, put them back.
-        await c.query('CREATE TEMP TABLE moving_entries (LIKE entries) ON COMMIT DROP');
-        const moved = await c.query('WITH m AS (DELETE FROM entries_default WHERE recorded_at >= $1 AND recorded_at < $2 RETURNING *) INSERT INTO moving_entries SELECT * FROM m', [from, to]);
-        // Identifiers cannot be bound; the name is made from an integer day, never from input.
-        await c.query(`CREATE TABLE ${name} PARTITION OF entries FOR VALUES FROM (${from}) TO (${to})`);
-        if (moved.rowCount) await c.query('INSERT INTO entries SELECT * FROM moving_entries');
-        await c.query('DROP TABLE moving_entries');
-        outcome.created.push(name);
-      }
+      outcome.created.push(...(await makeDayPartitions(c, wanted, cutoff, new Set(existing))));
       for (const name of existing) {
         const day = dayOfPartition(name);
         if (day === undefined || vnDayStart(day + 1) > cutoff) continue;
@@ -619,22 +614,6 @@ function entryArrays(batch: BatchRequest, device: Device, now: number): unknown[
 async function seqRangesOf(c: pg.PoolClient, deviceId: string): Promise<SeqRange[]> {
   return (await c.query<SeqRange>('SELECT from_seq AS "from", to_seq AS "to" FROM seq_ranges WHERE device_id = $1 ORDER BY from_seq', [deviceId])).rows;
 }
-
-/** Days since the epoch of the Vietnam calendar day (UTC+7) holding `ms`. */
-const vnDay = (ms: number): number => Math.floor((ms + VN_OFFSET_MS) / DAY_MS);
-const vnDayStart = (day: number): number => day * DAY_MS - VN_OFFSET_MS;
-
-/** entries_pYYYYMMDD, the Vietnam date of the partition's day. */
-function partitionName(day: number): string {
-  return `entries_p${new Date(day * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
-}
-
-function dayOfPartition(name: string): number | undefined {
-  const m = /^entries_p(\d{4})(\d{2})(\d{2})$/.exec(name);
-  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS : undefined;
-}
-
-
 
 // --- errors -----------------------------------------------------------------------------------
 

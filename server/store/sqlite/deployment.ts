@@ -1,13 +1,12 @@
 import type Database from 'better-sqlite3';
 import { KioskError } from '../../../common/errors.ts';
 import { heartbeatRequestSchema, type HeartbeatRequest } from '../../../common/wire.ts';
-import { VN_OFFSET_MS } from '../../services/report.ts';
 import type { VenueLocation } from '../../services/admin-units.ts';
-import { hourOf, locationOf, type VenueRow } from '../deployment-rows.ts';
+import { dayBounds, hourOf, locationOf, type VenueRow } from '../deployment-rows.ts';
 import type { DeploymentFigures, DeploymentQuery, DeploymentStore, FleetDevice, HeartbeatPoint, LocatedVenue } from '../deployment.ts';
 
 
-/** The deployment queries on SQLite (schema: migrations/0090-deployment.ts). */
+/** The deployment queries on SQLite (schema: migrations/0090-deployment.ts; entries per day from 0100-day-counts.ts). */
 export class SqliteDeployment implements DeploymentStore {
   private readonly db: Database.Database;
 
@@ -119,17 +118,16 @@ export class SqliteDeployment implements DeploymentStore {
         )
         .all(...area, q.fromMs, q.toMs) as Array<{ venueId: string }>
     ).map((r) => r.venueId);
-    // Per venue first (the entries_venue_time index), then summed per commune.
-    const at = 'COALESCE(e.corrected_at, e.recorded_at)';
+    // From the daily roll-up (migration 0100): kiosks × days rows, whatever the number of entries.
+    const [fromDay, toDay] = dayBounds(q);
     const entriesPerDay = this.db
       .prepare(
-        `SELECT v.commune_code AS communeCode, date((${at} + ?) / 1000, 'unixepoch') AS date, count(*) AS entries
-         FROM venues v JOIN entries e ON e.venue_id = v.id
-         WHERE ${inArea} AND e.recorded_at >= ? AND e.recorded_at < ? AND ${at} >= ? AND ${at} < ? AND e.direction = 'in'
-         GROUP BY 1, 2 ORDER BY 1, 2`,
+        `SELECT v.commune_code AS communeCode, date(r.day * 86400, 'unixepoch') AS date, sum(r.entries) AS entries
+         FROM venues v JOIN entry_day_counts r ON r.venue_id = v.id
+         WHERE ${inArea} AND r.day >= ? AND r.day < ?
+         GROUP BY 1, 2 HAVING sum(r.entries) > 0 ORDER BY 1, 2`,
       )
-      // recorded_at bounds widened by a day let the index narrow the scan; the corrected time decides.
-      .all(VN_OFFSET_MS, ...area, q.fromMs - 86_400_000, q.toMs + 86_400_000, q.fromMs, q.toMs) as DeploymentFigures['entriesPerDay'];
+      .all(...area, fromDay, toDay) as DeploymentFigures['entriesPerDay'];
     const devices = this.db
       .prepare(
         `SELECT d.id AS deviceId, d.venue_id AS venueId, v.commune_code AS communeCode, d.enrolled_at AS enrolledAt, d.revoked_at AS revokedAt,

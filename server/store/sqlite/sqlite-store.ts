@@ -62,8 +62,10 @@ import { serverMigration0070 } from './migrations/0070-national.ts';
 import { serverMigration0080 } from './migrations/0080-tracing.ts';
 import { SqliteTracing } from './tracing.ts';
 import { serverMigration0090 } from './migrations/0090-deployment.ts';
+import { serverMigration0100 } from './migrations/0100-day-counts.ts';
 import { SqliteDeployment } from './deployment.ts';
 import { SqliteTrustList } from './trust-list.ts';
+import { SqliteSeedLoader } from './seed-load.ts';
 
 export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0010,
@@ -75,6 +77,7 @@ export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0070,
   serverMigration0080,
   serverMigration0090,
+  serverMigration0100,
 ];
 
 /**
@@ -94,6 +97,7 @@ export class SqliteStore implements ServerStore {
   readonly trustList: SqliteTrustList;
   readonly tracing: SqliteTracing;
   readonly deployment: SqliteDeployment;
+  readonly seedLoader: SqliteSeedLoader;
   private readonly nonceDb: Database.Database;
   private readonly now: () => number;
   private readonly insertEntry: Database.Statement;
@@ -129,6 +133,7 @@ export class SqliteStore implements ServerStore {
     this.trustList = new SqliteTrustList(this.db, this.serverKey);
     this.tracing = new SqliteTracing(this.db, this.now);
     this.deployment = new SqliteDeployment(this.db);
+    this.seedLoader = new SqliteSeedLoader(this.db, this.riskKey);
   }
 
   private loadOrCreateMeta(key: string, make: () => string): string {

@@ -3,7 +3,7 @@ import { KioskError } from '../../../common/errors.ts';
 import type { Subject } from '../../../common/wire.ts';
 import { subjectKeyText } from '../../../common/subject-id.ts';
 import { auditOf, tokenOf, traceEntryOf, type AuditDbRow, type TokenDbRow, type TraceDbRow } from '../tracing-rows.ts';
-import type { AuditRecord, IdentityLink, NewAuditRecord, NewTokenRow, TokenRow, TraceEntry, TraceKeys, TracingStore } from '../tracing.ts';
+import type { AuditRecord, IdentityLink, NewAuditRecord, NewTokenRow, TokenRow, TraceEntry, TraceKeys, TracingStore, VenueWindow } from '../tracing.ts';
 
 
 /** SQLite side of TracingStore; shares the store's connection (and so its transactions). */
@@ -97,13 +97,15 @@ export class SqliteTracing implements TracingStore {
   }
 
   async personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>> {
-    const personOf = this.db.prepare('SELECT person_id FROM person_links WHERE type = ? AND id = ?').pluck();
-    const ids = new Map<string, string>();
-    for (const s of subjects) {
-      const personId = personOf.get(s.type, s.id) as string | undefined;
-      if (personId !== undefined) ids.set(subjectKeyText(s), personId);
-    }
-    return ids;
+    // Thousands of identifiers per exposure: one statement over a JSON array instead of a statement
+    // per identifier (the per-call overhead was a fifth of an exposure's time).
+    const rows = this.db
+      .prepare(
+        `SELECT l.type, l.id, l.person_id FROM json_each(?) AS q
+         JOIN person_links l ON l.type = json_extract(q.value, '$[0]') AND l.id = json_extract(q.value, '$[1]')`,
+      )
+      .all(JSON.stringify(subjects.map((s) => [s.type, s.id]))) as Array<{ type: Subject['type']; id: string; person_id: string }>;
+    return new Map(rows.map((r) => [subjectKeyText({ type: r.type, id: r.id }), r.person_id]));
   }
 
   async entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]> {
@@ -134,7 +136,22 @@ export class SqliteTracing implements TracingStore {
       traceEntryOf,
     );
   }
+
+  async entriesInWindows(windows: readonly VenueWindow[]): Promise<TraceEntry[]> {
+    const stmt = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = ? AND ${AT} BETWEEN ? AND ?`);
+    const rows: TraceDbRow[] = [];
+    for (const w of windows) for (const r of stmt.all(w.venueId, w.fromMs, w.toMs) as TraceDbRow[]) rows.push(r);
+    return rows.map(traceEntryOf);
+  }
+
+  async venuesWithExits(ranges: readonly VenueWindow[]): Promise<Set<string>> {
+    const stmt = this.db.prepare('SELECT 1 FROM entry_day_counts WHERE venue_id = ? AND day BETWEEN ? AND ? AND exits > 0 LIMIT 1');
+    return new Set(ranges.filter((r) => stmt.get(r.venueId, vnDayOf(r.fromMs), vnDayOf(r.toMs)) !== undefined).map((r) => r.venueId));
+  }
 }
+
+/** The Vietnam day (days since the epoch at UTC+7) as the roll-up numbers it. */
+const vnDayOf = (ms: number): number => Math.floor((ms + 7 * 3600_000) / 86_400_000);
 
 /** The effective time, spelled exactly as in the indexes of migration 0080 so SQLite uses them. */
 const AT = 'coalesce(corrected_at, recorded_at)';
