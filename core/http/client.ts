@@ -33,6 +33,8 @@ export interface RequestOptions<S extends z.ZodType> {
   timeoutMs: number;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Called as the request leaves (body compressed and signed): a load generator times the answer from here. */
+  onSending?: () => void;
 }
 
 /** What the status checker and the uploader need from HTTP; tests pass a scripted fake. */
@@ -109,6 +111,7 @@ export class HttpClient implements HttpRequester {
     if (this.identity) Object.assign(headers, this.signatureHeaders(options.method, options.path, body));
 
     const sentAtMono = this.options.bootMonoMs?.();
+    options.onSending?.();
     try {
       const res = await this.axios.request<ArrayBuffer>({
         method: options.method,

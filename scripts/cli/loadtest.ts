@@ -133,8 +133,19 @@ export async function loadtest(options: LoadtestOptions): Promise<LoadtestSummar
       let backoffMs = 200;
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) retries++;
-        const t = performance.now();
-        const res = await kiosk.client.request({ method: 'POST', path: '/v1/batches', body: batch, shouldGzip: true, schema: batchResponseSchema, timeoutMs: 30_000, headers: { 'idempotency-key': batch.batchId } });
+        // Timed from the moment the request leaves, as a kiosk sees it: not the generator's own queue
+        // for compressing and signing ten thousand kiosks' batches on the same cores.
+        let t = performance.now();
+        const res = await kiosk.client.request({
+          method: 'POST',
+          path: '/v1/batches',
+          body: batch,
+          shouldGzip: true,
+          schema: batchResponseSchema,
+          timeoutMs: 30_000,
+          headers: { 'idempotency-key': batch.batchId },
+          onSending: () => (t = performance.now()),
+        });
         if (res.ok) {
           latencies.push(performance.now() - t);
           batches++;
@@ -186,7 +197,8 @@ export async function loadtest(options: LoadtestOptions): Promise<LoadtestSummar
     lost,
     duplicated,
     unacked: sentIds.size - acked.size,
-    entriesPerSecond: Math.round(acked.size / options.durationS),
+    // Over the time the kiosks actually took: batches still in flight at the end are acked after it.
+    entriesPerSecond: Math.round(acked.size / seconds),
     ackP50Ms: Math.round(percentile(sorted, 0.5) * 10) / 10,
     ackP99Ms: Math.round(percentile(sorted, 0.99) * 10) / 10,
     ackMaxMs: Math.round(sorted.at(-1) ?? 0),

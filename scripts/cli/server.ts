@@ -41,6 +41,8 @@ export async function withStore<T>(db: string, work: (store: ServerStore) => Pro
   }
 }
 
+const LISTEN_BACKLOG = 8192;
+
 export interface ServerStartOptions {
   port: number;
   db: string;
@@ -82,7 +84,9 @@ export async function serverStart(options: ServerStartOptions): Promise<void> {
     ...(options.maxInflightUploads === undefined ? {} : { maxInflightUploads: options.maxInflightUploads }),
   });
   try {
-    await app.listen({ port: options.port, host: options.host });
+    // A morning's kiosks connect at once: Node's default backlog (511) drops their SYNs, and each
+    // dropped SYN costs a kiosk a 1, 3, 7 s retransmit. The kernel caps it at net.core.somaxconn.
+    await app.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG });
   } catch (err) {
     fail(new KioskError('server-unreachable', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`));
   }
