@@ -215,7 +215,11 @@ async function postgresPlans(url: string, store: PostgresStore, log: (line: stri
               v.at + 13 * 3600_000,
             ]),
             exposureWindows: await explain(
-              `SELECT ${cols} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms) JOIN entries e ON e.venue_id = w.venue AND ${at} BETWEEN w.from_ms AND w.to_ms`,
+              `SELECT ${cols} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
+               JOIN entries e ON e.venue_id = w.venue AND e.recorded_at BETWEEN w.from_ms AND w.to_ms AND e.corrected_at IS NULL
+               UNION ALL
+               SELECT ${cols} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
+               JOIN entries e ON e.venue_id = w.venue AND e.corrected_at BETWEEN w.from_ms AND w.to_ms`,
               [visits.map((x) => x.venueId), visits.map((x) => x.at - 90 * 60_000), visits.map((x) => x.at + 90 * 60_000)],
             ),
           }
