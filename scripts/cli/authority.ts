@@ -12,7 +12,7 @@ import { openStore } from '../../server/store/open.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { fail, printJson } from './output.ts';
 import { cliPrincipal } from './principal.ts';
-import { printTrace } from './tracing.ts';
+import { printTrace, type TraceCommandOptions } from './tracing.ts';
 
 /**
  * The health department's tool for sealed subjects (docs/tracing.md): it derives the day keys of the
@@ -111,19 +111,10 @@ function openContacts(contacts: readonly TraceContact[], pem: string, excluded: 
   return [...merged.values()];
 }
 
-export interface AuthorityTraceOptions {
+export interface AuthorityTraceOptions extends Omit<TraceCommandOptions, 'dwell'> {
   key: string;
   server?: string;
   token?: string;
-  db?: string;
-  subject: string;
-  from: string;
-  to: string;
-  marginMin?: string;
-  depth?: string;
-  retentionDays?: number;
-  json?: boolean;
-  csv?: boolean;
 }
 
 export async function authorityTraceCommand(o: AuthorityTraceOptions): Promise<void> {

@@ -12,7 +12,7 @@ import { checkSameSite, ConsoleSessions, cookieValue, SESSION_COOKIE } from '../
 import { reportRoutes } from './report-routes.ts';
 import { checkAllowed, principalOf } from '../services/tokens.ts';
 import { DEFAULT_MAX_INFLIGHT_UPLOADS, type RouteContext, type ServerOptions } from './context.ts';
-import { bearerToken, bodyOf, sameSecret, sendError, ServerBusyError } from './plumbing.ts';
+import { bearerToken, bodyOf, sameSecret, sendError } from './plumbing.ts';
 
 export type { RateLimit, RouteContext, ServerOptions } from './context.ts';
 export { DEFAULT_ENROLL_LIMITS } from './context.ts';
@@ -52,7 +52,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   let inflight = 0;
   app.addHook('onRequest', async (req, reply) => {
     if (req.method !== 'POST' || !UPLOAD_ROUTES.has(req.routeOptions.url ?? '')) return;
-    if (inflight >= maxInflight) throw new ServerBusyError(`the server is handling ${inflight} uploads; retry after the Retry-After delay`);
+    if (inflight >= maxInflight) throw new KioskError('server-busy', `the server is handling ${inflight} uploads; retry after the Retry-After delay`);
     inflight++;
     // 'close' on the response: sent, or the connection gone; either way the slot is free again.
     reply.raw.once('close', () => inflight--);

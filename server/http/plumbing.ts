@@ -39,12 +39,6 @@ export class RateLimitedError extends KioskError {
 /** How long a client waits before retrying while the database is away. */
 export const STORE_RETRY_AFTER_S = 2;
 
-/** A 503 for an upload the server will not start now; Retry-After spreads the retries over 1–3 s. */
-export class ServerBusyError extends KioskError {
-  constructor(message: string) {
-    super('server-busy', message);
-  }
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const MAYBE_UNSTORABLE = /\\u(?:0000|d[89a-f])/i;
@@ -138,6 +132,7 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   }
   if (err instanceof RateLimitedError) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
   if (code === 'store-unavailable') reply.header('retry-after', String(STORE_RETRY_AFTER_S));
+  // Spread over 1–3 s, so refused uploads do not all come back at once.
   if (code === 'server-busy') reply.header('retry-after', String(1 + Math.floor(Math.random() * 3)));
   const body: WireError = { error: { code, message, ...(err instanceof ClockSkewError ? { serverTime: err.serverTime } : {}) } };
   return reply.code(status).send(body);
