@@ -37,7 +37,9 @@ describe.skipIf(!hasSocat)(`kiosk run --headless with PTY scanner and relay ${ha
         server: { url: server.url, statusBudgetMs: 5000 },
         device: { id: device.deviceId, venueId: device.venueId, keyFile: writeDeviceKey(dir, device) },
         store: { path: 'kiosk.db' },
-        scanner: { kind: 'serial', path: scannerPty.device, baudRate: 9600, suffix: '\r' },
+        // The payload is split over two writes below: on a busy machine they can land further apart
+        // than the 50 ms default silence that closes a frame; the suffix is what this test frames on.
+        scanner: { kind: 'serial', path: scannerPty.device, baudRate: 9600, suffix: '\r', interByteTimeoutMs: 2000 },
         gate: { kind: 'serial-relay', path: relayPty.device, channel: 1, pulseMs: 200 },
       }),
     );
