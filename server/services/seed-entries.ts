@@ -233,16 +233,30 @@ export async function seedEntries(store: SeedStore, plan: EntrySeedPlan, progres
   let idCounter = 0;
   let rows: SeedEntry[] = [];
   const lastProgress = { at: performance.now() };
+  // One chunk in the engine while the next is generated: generating costs about as much CPU as
+  // PostgreSQL's COPY, so overlapping them nearly halves the load time on two cores.
+  let inFlight: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    const pending = inFlight;
+    inFlight = undefined;
+    if (pending) await pending;
+  };
   const flushRows = async (): Promise<void> => {
     if (rows.length === 0) return;
-    await loader.appendEntries(rows);
-    written += rows.length;
+    const chunk = rows;
     rows = [];
-    if (performance.now() - lastProgress.at > 2000) {
-      lastProgress.at = performance.now();
-      const s = (performance.now() - started) / 1000;
-      progress(`seed: ${written.toLocaleString('en')} / ${plan.entries.toLocaleString('en')} entries (${Math.round(written / s).toLocaleString('en')}/s overall)`);
-    }
+    await drain();
+    const pending = loader.appendEntries(chunk).then(() => {
+      written += chunk.length;
+      if (performance.now() - lastProgress.at > 2000) {
+        lastProgress.at = performance.now();
+        const s = (performance.now() - started) / 1000;
+        progress(`seed: ${written.toLocaleString('en')} / ${plan.entries.toLocaleString('en')} entries (${Math.round(written / s).toLocaleString('en')}/s overall)`);
+      }
+    });
+    // Rejections surface at the next drain(); this only keeps Node from calling them unhandled meanwhile.
+    pending.catch(() => undefined);
+    inFlight = pending;
   };
 
   for (let h = 0; h < hours; h++) {
@@ -291,6 +305,7 @@ export async function seedEntries(store: SeedStore, plan: EntrySeedPlan, progres
     if (h % 24 === 23) {
       // One batch per kiosk and day carried the day's entries (ids made from kiosk and day).
       await flushRows();
+      await drain();
       const dayBatches: SeedBatch[] = [];
       for (let d = 0; d < devices.length; d++) {
         if (dayCount[d] === 0) continue;
@@ -303,6 +318,7 @@ export async function seedEntries(store: SeedStore, plan: EntrySeedPlan, progres
     }
   }
   await flushRows();
+  await drain();
   const ranges = devices.flatMap((d, i) => ((seqOf[i] as number) > 0 ? [{ deviceId: d.id, from: 1, to: seqOf[i] as number }] : []));
   await loader.addBatches([], ranges);
   progress('seed: analysing tables');
