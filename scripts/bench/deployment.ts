@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { buildServer } from '../../server/http/app.ts';
 import { adminUnits } from '../../server/services/admin-units.ts';
 import { deploymentReport } from '../../server/services/deployment.ts';
-import { issueToken } from '../../server/services/tokens.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
-import { launchChromium, CHROMIUM } from '../../test/helpers/browser.ts';
+import { timeConsoleFirstPage } from './console-timing.ts';
 import { distribution, type Suite } from './common.ts';
 import pg from 'pg';
 import { PostgresStore } from '../../server/store/postgres/postgres-store.ts';
@@ -103,39 +101,13 @@ export const deploymentSuite: Suite = {
       const district = distribution(districtRuns);
       log(`  province 46, 2021-10: p50 ${province.p50.toFixed(0)} ms, max ${province.max.toFixed(0)} ms (${report?.totals.entries.toLocaleString('en')} entries counted); district 474: p50 ${district.p50.toFixed(0)} ms`);
 
-      let consoleFigures: Record<string, number> | undefined;
-      if (CHROMIUM) {
-        const app = buildServer({ store });
-        await app.listen({ port: 0, host: '127.0.0.1' });
-        const address = app.server.address();
-        const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-        const token = (await issueToken(store.tracing, { role: 'ict', now: Date.now() })).token;
-        const browser = await launchChromium();
-        try {
-          // Once to build and cache the bundle (a server does this on its first console request).
-          await (await fetch(`${url}/console/console.js`)).arrayBuffer();
-          const page = await browser.newPage();
-          let weight = 0;
-          page.on('response', (r) => {
-            void r.body().then((b) => (weight += b.length), () => undefined);
-          });
-          const t = performance.now();
-          await page.goto(`${url}/console/`);
-          await page.waitForSelector('body[data-page="login"]');
-          await page.fill('#login-token', token);
-          await page.click('#login-form button[type="submit"]');
-          await page.waitForSelector('#dep-province option[value="46"]', { state: 'attached' });
-          await page.fill('#dep-month', '2021-10');
-          await page.click('#deployment-form button[type="submit"]');
-          await page.waitForSelector('#dep-communes tbody tr');
-          const usableMs = performance.now() - t;
-          consoleFigures = { firstPageUsableMs: Math.round(usableMs), pageWeightKiB: Math.round(weight / 1024) };
-          log(`  console: login to the province's report shown ${usableMs.toFixed(0)} ms; ${Math.round(weight / 1024)} KiB transferred`);
-        } finally {
-          await browser.close();
-          await app.close();
-        }
-      }
+      const consoleFigures = await timeConsoleFirstPage(store, 'ict', async (page) => {
+        await page.waitForSelector('#dep-province option[value="46"]', { state: 'attached' });
+        await page.fill('#dep-month', '2021-10');
+        await page.click('#deployment-form button[type="submit"]');
+        await page.waitForSelector('#dep-communes tbody tr');
+      });
+      if (consoleFigures) log(`  console: login to the province's report shown ${consoleFigures.firstPageUsableMs} ms; ${consoleFigures.pageWeightKiB} KiB transferred`);
       const postgres = postgresAvailable() ? await postgresReport(log) : undefined;
       return { entries: total, venues: devices.length, dbGiB: bytes / 2 ** 30, reportMs: province, districtReportMs: district, ...(consoleFigures ? { console: consoleFigures } : {}), ...(postgres ? { postgres } : {}) };
     } finally {

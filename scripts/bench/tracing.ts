@@ -12,6 +12,7 @@ import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { postgresAvailable, startPostgres, type PgCluster } from '../../test/helpers/postgres.ts';
 import { distribution, type Suite } from './common.ts';
+import { timeConsoleFirstPage, type ConsoleTiming } from './console-timing.ts';
 
 /**
  * Tracing at scale (issues 13 and 14) on the database `kiosk server seed --entries N` makes:
@@ -85,6 +86,7 @@ interface Measured {
   exposure50CasesMs: number;
   exposureVenues: number;
   deployment: { province: string; month: string; ms: ReturnType<typeof distribution>; entriesCounted: number };
+  consoleTrace?: ConsoleTiming;
   sqlitePlans?: Record<string, string>;
 }
 
@@ -135,6 +137,22 @@ async function measure(store: ServerStore, entries: number, log: (line: string) 
   const exposureMs = performance.now() - e0;
   log(`  ${store.engine}: exposure, 50 cases over 14 days: ${exposureMs.toFixed(0)} ms, ${ex.venues.length} venues`);
 
+  // The health official's first page: login to the first case's trace results shown.
+  const first = cases[0];
+  const localOf = (ms: number): string => new Date(ms + VN).toISOString().slice(0, 16);
+  const consoleTrace = first
+    ? await timeConsoleFirstPage(store, 'health', async (page) => {
+        await page.waitForSelector('body[data-page="trace"]');
+        await page.selectOption('#trace-type', first.type);
+        await page.fill('#trace-id', first.id);
+        await page.fill('#trace-from', localOf(fromMs));
+        await page.fill('#trace-to', localOf(toMs));
+        await page.click('#trace-form button[type="submit"]');
+        await page.waitForSelector('#trace-contacts tbody tr');
+      })
+    : undefined;
+  if (consoleTrace) log(`  ${store.engine}: console, login to the trace's contacts shown: ${consoleTrace.firstPageUsableMs} ms, ${consoleTrace.pageWeightKiB} KiB transferred`);
+
   // The month holding most of the seeded days.
   const mid = new Date(fromMs + VN + 7 * DAY);
   const month = `${mid.getUTCFullYear()}-${String(mid.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -160,6 +178,7 @@ async function measure(store: ServerStore, entries: number, log: (line: string) 
     exposure50CasesMs: Math.round(exposureMs),
     exposureVenues: ex.venues.length,
     deployment,
+    ...(consoleTrace ? { consoleTrace } : {}),
   };
   if (store instanceof SqliteStore) {
     const explain = (sql: string, ...params: unknown[]) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join('; ');
