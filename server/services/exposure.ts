@@ -84,14 +84,30 @@ export async function exposure(
     if (!v) venues.set(id, (v = (await store.venue(id)) ?? { id, name: id, kind: 'other' }));
     return v;
   };
-  // Every identifier of every case → the case's index; then each case's visits per venue.
+  // Every identifier of every case → the case's index; then each case's visits per venue. All cases
+  // in one question each (identifiers, then entries): a round trip per case was most of an exposure.
   const caseOfKey = new Map<string, number>();
+  const casesOfKey = new Map<string, number[]>();
+  const idsOfCase = await store.tracing.identitiesOfEach(cases.map((c) => [c]));
+  for (const [caseIndex, ids] of idsOfCase.entries()) {
+    for (const s of ids) {
+      const key = subjectKeyText(s);
+      caseOfKey.set(key, caseIndex);
+      const list = casesOfKey.get(key);
+      if (list) list.push(caseIndex);
+      else casesOfKey.set(key, [caseIndex]);
+    }
+  }
+  const allIds = [...new Map(idsOfCase.flat().map((s) => [subjectKeyText(s), s])).values()];
+  const entriesOfCase: TraceEntry[][] = cases.map(() => []);
+  for (const e of await store.tracing.entriesOf({ kind: 'subjects', subjects: allIds }, window.fromMs, window.toMs)) {
+    // An entry is every case's whose identifiers it carries (a person listed twice counts twice, as before).
+    const owners = new Set([...(e.subject ? (casesOfKey.get(subjectKeyText(e.subject)) ?? []) : []), ...(e.altSubject ? (casesOfKey.get(subjectKeyText(e.altSubject)) ?? []) : [])]);
+    for (const c of owners) entriesOfCase[c]?.push(e);
+  }
   const visitsByVenue = new Map<string, Array<{ caseIndex: number; visit: Presence }>>();
   let casesWithVisits = 0;
-  for (const [caseIndex, c] of cases.entries()) {
-    const ids = await store.tracing.identitiesOf([c]);
-    for (const s of ids) caseOfKey.set(subjectKeyText(s), caseIndex);
-    const entries = await store.tracing.entriesOf({ kind: 'subjects', subjects: ids }, window.fromMs, window.toMs);
+  for (const [caseIndex, entries] of entriesOfCase.entries()) {
     if (entries.length) casesWithVisits += 1;
     const byVenue = new Map<string, TraceEntry[]>();
     for (const e of entries) {

@@ -32,6 +32,8 @@ export interface TracingStore {
    * links, and through pairs read together from one QR (an entry's subject and its altSubject).
    */
   identitiesOf(subjects: readonly Subject[]): Promise<Subject[]>;
+  /** identitiesOf for several people at once, one answer per group in order (exposure's cases). */
+  identitiesOfEach(groups: ReadonlyArray<readonly Subject[]>): Promise<Subject[][]>;
   /** The person id of each identifier that has one, keyed by subjectKeyText. */
   personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>>;
 

@@ -60,6 +60,9 @@ export function tracingStoreContract(factory: StoreFactory): void {
         ]);
         const ids = await store.tracing.identitiesOf([cmnd]);
         expect(ids.map((s) => `${s.type}:${s.id}`).sort()).toEqual(['cccd:079303001234', 'cmnd:025123456', 'qid:QR000001123456']);
+        // Several people in one question: each group answered alone, in the order asked.
+        const each = await store.tracing.identitiesOfEach([[cccd('001203004567')], [qid], []]);
+        expect(each.map((g) => g.map((s) => `${s.type}:${s.id}`).sort())).toEqual([['cccd:001203004567'], ['cccd:079303001234', 'cmnd:025123456', 'qid:QR000001123456'], []]);
         const byCmnd = await store.tracing.entriesOf({ kind: 'subjects', subjects: [cmnd] }, T - MIN, T + MIN);
         expect(byCmnd.map((e) => e.subject)).toEqual([cccd('079303001234')]);
         expect(byCmnd[0]?.altSubject).toEqual(cmnd);

@@ -19,7 +19,7 @@ export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKin
     keys.kind === 'subjects'
       ? keys.subjects.some((s) => [e.subject, e.altSubject].some((x) => x && subjectKeyText(x) === subjectKeyText(s)))
       : keys.indexes.some((b) => b === e.blindIndex || b === e.blindAlt);
-  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'personIdsOf'> = {
+  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'identitiesOfEach' | 'personIdsOf'> = {
     async entriesOf(keys, fromMs, toMs) {
       return entries.filter((e) => matches(e, keys) && e.at >= fromMs && e.at <= toMs);
     },
@@ -44,6 +44,9 @@ export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKin
         }
       }
       return [...out.values()];
+    },
+    async identitiesOfEach(groups) {
+      return Promise.all(groups.map((g) => tracing.identitiesOf(g)));
     },
     async personIdsOf(subjects) {
       const ids = new Map<string, string>();

@@ -10,7 +10,11 @@ const AT = 'coalesce(corrected_at, recorded_at)';
 const TRACE_COLUMNS = `entry_id::text AS entry_id, venue_id, ${AT} AS at, direction, subject_type, subject_id, alt_type, alt_id, sealed_subject, blind_index, blind_alt`;
 
 
-/** PostgreSQL side of TracingStore: identifiers travel as arrays (one round trip per question). */
+/**
+ * PostgreSQL side of TracingStore: identifiers travel as arrays (one round trip per question). The
+ * trace statements are named (prepared once per connection): each reaches every day partition, and
+ * planning them again on every call cost about as much as running them.
+ */
 export class PostgresTracing implements TracingStore {
   private readonly db: PgRunner;
   private readonly now: () => number;
@@ -90,35 +94,45 @@ export class PostgresTracing implements TracingStore {
   }
 
   async identitiesOf(subjects: readonly Subject[]): Promise<Subject[]> {
-    const found = new Map<string, Subject>(subjects.map((s) => [subjectKeyText(s), s]));
-    let frontier = [...found.values()];
+    return (await this.identitiesOfEach([subjects]))[0] ?? [];
+  }
+
+  async identitiesOfEach(groups: ReadonlyArray<readonly Subject[]>): Promise<Subject[][]> {
+    const found = groups.map((subjects) => new Map<string, Subject>(subjects.map((s) => [subjectKeyText(s), s])));
+    // Each group's frontier travels with its index, so one statement a round serves every group
+    // (an exposure of 50 cases: 3 round trips instead of 150, each probing every day partition).
+    let frontier = found.flatMap((m, g) => [...m.values()].map((s) => ({ g, s })));
     // Two rounds reach QID → CCCD (registry) → CMND (QR pair); a person has a handful of identifiers.
     for (let round = 0; round < 3 && frontier.length > 0; round++) {
-      const types = frontier.map((s) => s.type);
-      const ids = frontier.map((s) => s.id);
       const rows = await this.db.read(
         async (c) =>
           (
-            await c.query<Subject>(
-              `WITH q AS (SELECT * FROM unnest($1::text[], $2::text[]) AS q(type, id))
-               SELECT l2.type, l2.id FROM q JOIN person_links l1 ON l1.type = q.type AND l1.id = q.id JOIN person_links l2 ON l2.person_id = l1.person_id
-               UNION SELECT e.alt_type, e.alt_id FROM q JOIN entries e ON e.subject_type = q.type AND e.subject_id = q.id WHERE e.alt_id IS NOT NULL AND e.subject_id IS NOT NULL
-               UNION SELECT e.subject_type, e.subject_id FROM q JOIN entries e ON e.alt_type = q.type AND e.alt_id = q.id WHERE e.subject_id IS NOT NULL AND e.alt_id IS NOT NULL`,
-              [types, ids],
-            )
+            await c.query<{ g: number } & Subject>({
+              name: 'trace-identities',
+              // LATERAL: each identifier is an index probe per day partition however many are asked;
+              // a plain join of a few hundred identifiers let the planner hash whole partitions.
+              text: `SELECT q.g, x.type, x.id FROM unnest($1::int[], $2::text[], $3::text[]) AS q(g, type, id)
+               CROSS JOIN LATERAL (
+                 SELECT l2.type, l2.id FROM person_links l1 JOIN person_links l2 ON l2.person_id = l1.person_id WHERE l1.type = q.type AND l1.id = q.id
+                 UNION SELECT e.alt_type, e.alt_id FROM entries e WHERE e.subject_type = q.type AND e.subject_id = q.id AND e.alt_id IS NOT NULL AND e.subject_id IS NOT NULL
+                 UNION SELECT e.subject_type, e.subject_id FROM entries e WHERE e.alt_type = q.type AND e.alt_id = q.id AND e.subject_id IS NOT NULL AND e.alt_id IS NOT NULL
+               ) AS x`,
+              values: [frontier.map((f) => f.g), frontier.map((f) => f.s.type), frontier.map((f) => f.s.id)],
+            })
           ).rows,
       );
-      const next: Subject[] = [];
-      for (const s of rows) {
-        const key = subjectKeyText(s);
-        if (!found.has(key)) {
-          found.set(key, s);
-          next.push(s);
+      const next: Array<{ g: number; s: Subject }> = [];
+      for (const { g, type, id } of rows) {
+        const group = found[g];
+        const key = subjectKeyText({ type, id });
+        if (group && !group.has(key)) {
+          group.set(key, { type, id });
+          next.push({ g, s: { type, id } });
         }
       }
       frontier = next;
     }
-    return [...found.values()];
+    return found.map((m) => [...m.values()]);
   }
 
   async personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>> {
@@ -127,10 +141,11 @@ export class PostgresTracing implements TracingStore {
     const rows = await this.db.read(
       async (c) =>
         (
-          await c.query<{ type: Subject['type']; id: string; person_id: string }>(
-            'SELECT l.type, l.id, l.person_id FROM unnest($1::text[], $2::text[]) AS q(type, id) JOIN person_links l ON l.type = q.type AND l.id = q.id',
-            [subjects.map((s) => s.type), subjects.map((s) => s.id)],
-          )
+          await c.query<{ type: Subject['type']; id: string; person_id: string }>({
+            name: 'trace-person-ids',
+            text: 'SELECT l.type, l.id, l.person_id FROM unnest($1::text[], $2::text[]) AS q(type, id) JOIN person_links l ON l.type = q.type AND l.id = q.id',
+            values: [subjects.map((s) => s.type), subjects.map((s) => s.id)],
+          })
         ).rows,
     );
     for (const r of rows) ids.set(subjectKeyText({ type: r.type, id: r.id }), r.person_id);
@@ -142,23 +157,27 @@ export class PostgresTracing implements TracingStore {
       if (keys.kind === 'subjects') {
         const params = [keys.subjects.map((s) => s.type), keys.subjects.map((s) => s.id), fromMs, toMs];
         return (
-          await c.query<TraceDbRow>(
-            `SELECT ${TRACE_COLUMNS} FROM entries e JOIN unnest($1::text[], $2::text[]) AS q(type, id) ON e.subject_type = q.type AND e.subject_id = q.id
-               WHERE e.subject_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
-             UNION
-             SELECT ${TRACE_COLUMNS} FROM entries e JOIN unnest($1::text[], $2::text[]) AS q(type, id) ON e.alt_type = q.type AND e.alt_id = q.id
-               WHERE e.alt_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4`,
-            params,
-          )
+          await c.query<TraceDbRow>({
+            name: 'trace-entries-of',
+            // LATERAL for the same reason as identitiesOfEach: an exposure asks for every case at once.
+            text: `SELECT DISTINCT x.* FROM unnest($1::text[], $2::text[]) AS q(type, id)
+             CROSS JOIN LATERAL (
+               SELECT ${TRACE_COLUMNS} FROM entries e WHERE e.subject_type = q.type AND e.subject_id = q.id AND e.subject_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
+               UNION ALL
+               SELECT ${TRACE_COLUMNS} FROM entries e WHERE e.alt_type = q.type AND e.alt_id = q.id AND e.alt_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
+             ) AS x`,
+            values: params,
+          })
         ).rows;
       }
       return (
-        await c.query<TraceDbRow>(
-          `SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_index = ANY($1::text[]) AND blind_index IS NOT NULL AND ${AT} BETWEEN $2 AND $3
+        await c.query<TraceDbRow>({
+          name: 'trace-entries-of-blind',
+          text: `SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_index = ANY($1::text[]) AND blind_index IS NOT NULL AND ${AT} BETWEEN $2 AND $3
            UNION
            SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_alt = ANY($1::text[]) AND blind_alt IS NOT NULL AND ${AT} BETWEEN $2 AND $3`,
-          [keys.indexes, fromMs, toMs],
-        )
+          values: [keys.indexes, fromMs, toMs],
+        })
       ).rows;
     });
     return rows.map(traceEntryOf).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
@@ -166,7 +185,7 @@ export class PostgresTracing implements TracingStore {
 
   async entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]> {
     const rows = await this.db.read(
-      async (c) => (await c.query<TraceDbRow>(`SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = $1 AND ${AT} BETWEEN $2 AND $3 ORDER BY ${AT}, entry_id`, [venueId, fromMs, toMs])).rows,
+      async (c) => (await c.query<TraceDbRow>({ name: 'trace-entries-at', text: `SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = $1 AND ${AT} BETWEEN $2 AND $3 ORDER BY ${AT}, entry_id`, values: [venueId, fromMs, toMs] })).rows,
     );
     return rows.map(traceEntryOf);
   }
@@ -180,14 +199,15 @@ export class PostgresTracing implements TracingStore {
     const rows = await this.db.read(
       async (c) =>
         (
-          await c.query<TraceDbRow>(
-            `SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
+          await c.query<TraceDbRow>({
+            name: 'trace-entries-in-windows',
+            text: `SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
              JOIN entries e ON e.venue_id = w.venue AND e.recorded_at BETWEEN w.from_ms AND w.to_ms AND e.corrected_at IS NULL
              UNION ALL
              SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
              JOIN entries e ON e.venue_id = w.venue AND e.corrected_at BETWEEN w.from_ms AND w.to_ms`,
-            [windows.map((w) => w.venueId), windows.map((w) => w.fromMs), windows.map((w) => w.toMs)],
-          )
+            values: [windows.map((w) => w.venueId), windows.map((w) => w.fromMs), windows.map((w) => w.toMs)],
+          })
         ).rows,
     );
     return rows.map(traceEntryOf);
@@ -198,11 +218,12 @@ export class PostgresTracing implements TracingStore {
     const rows = await this.db.read(
       async (c) =>
         (
-          await c.query<{ venue_id: string }>(
-            `SELECT r.venue_id FROM unnest($1::text[], $2::int[], $3::int[]) AS r(venue_id, from_day, to_day)
+          await c.query<{ venue_id: string }>({
+            name: 'trace-venues-with-exits',
+            text: `SELECT r.venue_id FROM unnest($1::text[], $2::int[], $3::int[]) AS r(venue_id, from_day, to_day)
              WHERE EXISTS (SELECT 1 FROM entry_day_counts d WHERE d.venue_id = r.venue_id AND d.day BETWEEN r.from_day AND r.to_day AND d.exits > 0)`,
-            [ranges.map((r) => r.venueId), ranges.map((r) => vnDayOf(r.fromMs)), ranges.map((r) => vnDayOf(r.toMs))],
-          )
+            values: [ranges.map((r) => r.venueId), ranges.map((r) => vnDayOf(r.fromMs)), ranges.map((r) => vnDayOf(r.toMs))],
+          })
         ).rows,
     );
     return new Set(rows.map((r) => r.venue_id));

@@ -96,6 +96,11 @@ export class SqliteTracing implements TracingStore {
     return [...found.values()];
   }
 
+  async identitiesOfEach(groups: ReadonlyArray<readonly Subject[]>): Promise<Subject[][]> {
+    // In-process statements: no round trip to save by batching the groups.
+    return Promise.all(groups.map((g) => this.identitiesOf(g)));
+  }
+
   async personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>> {
     // Thousands of identifiers per exposure: one statement over a JSON array instead of a statement
     // per identifier (the per-call overhead was a fifth of an exposure's time).
