@@ -208,12 +208,19 @@ describe('default policies: venue kind × status × online/offline', () => {
       red: ['status-red', 'flag-f0'],
       F1: ['status-red', 'flag-f1'],
     };
+    // The status recorded with the entry is the server's, flags aside.
+    const status: Record<string, string> = { green: 'green', 'green, stale': 'green', yellow: 'yellow', unknown: 'unknown', red: 'red', F1: 'green' };
     for (const c of policyTable()) {
       const where = `${c.kind} ${c.status} ${c.mode}`;
       const action = DEFAULT_POLICIES[c.kind].offlineAction;
       const isFlagged = c.status === 'red' || c.status === 'F1';
       if (c.mode === 'online') {
-        expect({ reasons: c.decision.reasons, source: c.decision.source, dataAgeMs: c.decision.dataAgeMs }, where).toEqual({ reasons: online[c.status], source: 'online', dataAgeMs: null });
+        expect({ reasons: c.decision.reasons, source: c.decision.source, status: c.decision.status, dataAgeMs: c.decision.dataAgeMs }, where).toEqual({
+          reasons: online[c.status],
+          source: 'online',
+          status: status[c.status],
+          dataAgeMs: null,
+        });
       } else if (isFlagged) {
         expect({ reasons: c.decision.reasons, source: c.decision.source, status: c.decision.status }, where).toEqual({
           reasons: c.status === 'F1' ? ['risk-list', 'offline', 'flag-f1'] : ['risk-list', 'offline'],
