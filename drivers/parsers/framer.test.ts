@@ -193,6 +193,12 @@ describe('PayloadFramer', () => {
     ]);
   });
 
+  it('does not take the cut payload\'s first byte for half of a suffix while discarding', () => {
+    const f = make({ maxBytes: 4, suffix: enc('\r\n') });
+    f.push(enc('\rabcd\nxyz\r\n'));
+    expect(frames.map((x) => dec(x.bytes))).toEqual(['\rabc']);
+  });
+
   it('finds a suffix right after the overflow, while discarding', () => {
     const f = make({ maxBytes: 4, suffix: enc('\r\n') });
     f.push(enc('01234\r\nok\r\n'));

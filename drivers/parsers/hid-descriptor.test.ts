@@ -109,6 +109,7 @@ describe('parseReportDescriptor', () => {
       Uint8Array.from([
         0x05, 0x01, 0x09, 0x02, 0xa1, 0x01, // Application (mouse)
         0x09, 0x01, 0xa1, 0x01, 0xc0, // a nested application is not top level
+        0xa1, 0x00, 0xc0, 0xb1, 0x02, 0x09, 0x01, 0xa1, 0x01, 0xc0, // nor after a closed collection or a Feature item
         0xc0,
         0xc0, // one End Collection too many is ignored
         0x09, 0x30, 0xa1, 0x00, 0xc0, // a top-level physical collection is not an application
@@ -127,5 +128,19 @@ describe('parseReportDescriptor', () => {
     const d = parseReportDescriptor(Uint8Array.from([0x75, 0x08, 0x95, 0x02, 0x81, 0x02, 0x96, 0x01]));
     expect(d.inputs).toHaveLength(1);
     expect([...d.inputLength]).toEqual([[0, 2]]);
+  });
+
+  it('ignores the global, local and reserved items it does not need (logical range, unit, string index)', () => {
+    const d = parseReportDescriptor(
+      Uint8Array.from([
+        0x05, 0x07, 0x75, 0x08, 0x95, 0x01, 0x85, 0x01,
+        0xa4, // Push
+        0x85, 0x02, 0x15, 0x00, 0x25, 0x65, 0x66, 0x01, 0x10, // Report ID (2), Logical Minimum, Logical Maximum, Unit
+        0x19, 0x04, 0x29, 0x06, 0x79, 0x01, // Usage Minimum 4, Usage Maximum 6, String Index 1
+        0x0d, 0x09, // a reserved item
+        0x81, 0x00,
+      ]),
+    );
+    expect(d.inputs).toEqual([{ reportId: 2, usagePage: 0x07, usages: [4, 5, 6], bitOffset: 0, bitSize: 8, count: 1, isConstant: false }]);
   });
 });

@@ -52,6 +52,14 @@ describe('layoutFromDescriptor', () => {
     expect(layoutFromDescriptor(pos(0x85, 0x04, ...DATA_16))).toEqual({ reportId: 4, symbologyLength: 0, dataOffset: 1, dataLength: 16, continuedBit: 0, source: 'descriptor' });
   });
 
+  it('places the count byte where it sits, after a leading padding byte', () => {
+    expect(layoutFromDescriptor(pos(0x85, 0x02, 0x95, 0x01, 0x81, 0x03, ...COUNT_BYTE, ...SYMBOLOGY_3, ...DATA_16))).toMatchObject({ lengthOffset: 2, symbologyOffset: 3, dataOffset: 6 });
+  });
+
+  it('takes only a one-bit Decode Data Continued field as the continued flag', () => {
+    expect(layoutFromDescriptor(pos(...DATA_16, 0x09, 0xff, 0x95, 0x01, 0x81, 0x02))).not.toHaveProperty('continuedByte');
+  });
+
   it('takes a byte just before the data as the count when there is no symbology', () => {
     expect(layoutFromDescriptor(pos(...COUNT_BYTE, ...DATA_16))).toMatchObject({ lengthOffset: 0, dataOffset: 1 });
   });

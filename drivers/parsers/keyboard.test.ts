@@ -44,6 +44,8 @@ describe('KeyboardDecoder (US layout)', () => {
     const caps = [report(0, 0x39), RELEASE];
     expect(typed(d, [...caps, report(0, 0x04), RELEASE, report(LEFT_SHIFT, 0x05), RELEASE, report(0, 0x1e), RELEASE, report(LEFT_SHIFT, 0x1e), RELEASE])).toBe('Ab1!');
     expect(typed(d, [...caps, report(0, 0x04), RELEASE, report(LEFT_SHIFT, 0x05), RELEASE])).toBe('aB');
+    // The first and last letters of the usage table.
+    expect(typed(d, [...caps, report(0, 0x04), RELEASE, report(0, 0x1d), RELEASE])).toBe('AZ');
   });
 
   it('types a key held over several reports once, and again after its release', () => {
@@ -85,6 +87,9 @@ describe('KeyboardDecoder (US layout)', () => {
     expect(d.push(Uint8Array.of(0, 0))).toBe('');
     expect(d.push(Uint8Array.of(0, 0, 0x04))).toBe('a');
     expect(d.takeLost()).toBe(0);
+    // Nor does it release the key held before it.
+    expect(d.push(Uint8Array.of(0, 0))).toBe('');
+    expect(d.push(Uint8Array.of(0, 0, 0x04))).toBe('');
   });
 
   it('skips the report id byte when the device numbers its reports', () => {
