@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PayloadFramer, type Frame } from './framer.ts';
+import { bytesOf, PayloadFramer, type Frame } from './framer.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -114,5 +114,140 @@ describe('PayloadFramer', () => {
     f.flush(false);
     vi.advanceTimersByTime(100);
     expect(frames).toHaveLength(0);
+  });
+
+  it('refuses a non-positive length cap and a suffix over 8 bytes, naming the option', () => {
+    expect(() => make({ maxBytes: 0 })).toThrow(/maxBytes/);
+    expect(() => make({ suffix: new Uint8Array(9) })).toThrow(/suffix/);
+    expect(() => make({ suffix: enc('\r\n\r\n\r\n\r\n') })).not.toThrow();
+  });
+
+  it('stamps frames with the monotonic clock when none is injected', () => {
+    const f = new PayloadFramer({ suffix: enc('\r'), interByteTimeoutMs: 50, maxBytes: 64 }, (x) => frames.push(x));
+    f.push(enc('abc\r'));
+    expect(frames[0]?.endedAtMs).toEqual(expect.any(Number));
+  });
+
+  it('keeps every byte of a payload longer than its first buffer, up to exactly the cap', () => {
+    const payload = Uint8Array.from({ length: 4096 }, (_, i) => 32 + (i % 90));
+    const f = make({ maxBytes: 4096 });
+    for (let i = 0; i < payload.length; i += 700) f.push(payload.subarray(i, i + 700));
+    f.push(enc('\r'));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]?.framing).toBe('suffix');
+    expect(Buffer.from(frames[0]!.bytes).equals(Buffer.from(payload))).toBe(true);
+  });
+
+  it('frames a payload of exactly the cap at its suffix, not as an overflow', () => {
+    const f = make({ maxBytes: 8 });
+    f.push(enc('12345678'));
+    f.push(enc('\r'));
+    expect(frames.map((x) => [dec(x.bytes), x.framing])).toEqual([['12345678', 'suffix']]);
+  });
+
+  it('counts silence from the last byte, however many reads came before', () => {
+    const f = make();
+    f.push(enc('ab'));
+    now = 1040;
+    vi.advanceTimersByTime(40);
+    f.push(enc('c'));
+    vi.advanceTimersByTime(40);
+    expect(frames).toHaveLength(0);
+    vi.advanceTimersByTime(10);
+    expect(frames.map((x) => [dec(x.bytes), x.framing, x.endedAtMs])).toEqual([['abc', 'timeout', 1040]]);
+    vi.advanceTimersByTime(500);
+    expect(frames).toHaveLength(1);
+  });
+
+  it('does not count an empty read as a byte: it neither restarts the silence nor restamps the frame', () => {
+    const f = make();
+    f.push(enc('ab'));
+    now = 1030;
+    vi.advanceTimersByTime(30);
+    f.push(new Uint8Array(0));
+    vi.advanceTimersByTime(20);
+    expect(frames.map((x) => [dec(x.bytes), x.endedAtMs])).toEqual([['ab', 1000]]);
+  });
+
+  it('ends the discarding on silence even when the overflow fell on the last byte of a read', () => {
+    const f = make({ maxBytes: 8 });
+    f.push(enc('y'.repeat(9)));
+    vi.advanceTimersByTime(60);
+    f.push(enc('ok'));
+    vi.advanceTimersByTime(60);
+    expect(frames.map((x) => [dec(x.bytes), x.framing])).toEqual([
+      ['y'.repeat(8), 'overflow'],
+      ['ok', 'timeout'],
+    ]);
+  });
+
+  it('finds a two-byte suffix while discarding, also split across reads, and not a lone half of it', () => {
+    const f = make({ maxBytes: 4, suffix: enc('\r\n') });
+    f.push(enc('0123456789\r'));
+    f.push(enc('garbage\n'));
+    f.push(enc('more\r'));
+    f.push(enc('\nok\r\n'));
+    expect(frames.map((x) => [dec(x.bytes), x.framing])).toEqual([
+      ['0123', 'overflow'],
+      ['ok', 'suffix'],
+    ]);
+  });
+
+  it('does not take the cut payload\'s first byte for half of a suffix while discarding', () => {
+    const f = make({ maxBytes: 4, suffix: enc('\r\n') });
+    f.push(enc('\rabcd\nxyz\r\n'));
+    expect(frames.map((x) => dec(x.bytes))).toEqual(['\rabc']);
+  });
+
+  it('finds a suffix right after the overflow, while discarding', () => {
+    const f = make({ maxBytes: 4, suffix: enc('\r\n') });
+    f.push(enc('01234\r\nok\r\n'));
+    expect(frames.map((x) => dec(x.bytes))).toEqual(['0123', 'ok']);
+  });
+
+  it('does not strip a prefix longer than the payload, even when the buffer still holds an older one', () => {
+    const f = make({ prefix: enc(']Q1') });
+    f.push(enc(']Q1abc\r'));
+    f.push(enc(']Q'));
+    vi.advanceTimersByTime(50);
+    expect(frames.map((x) => dec(x.bytes))).toEqual(['abc', ']Q']);
+  });
+
+  it('ignores a payload that is only the prefix, like a lone suffix', () => {
+    const f = make({ prefix: enc(']Q1') });
+    f.push(enc(']Q1\r'));
+    expect(frames).toHaveLength(0);
+  });
+
+  it('emits a pending partial payload on flush() (port closing) and says whether one is pending', () => {
+    const f = make();
+    expect(f.hasPending).toBe(false);
+    f.push(enc('half'));
+    expect(f.hasPending).toBe(true);
+    f.flush();
+    expect(f.hasPending).toBe(false);
+    expect(frames.map((x) => [dec(x.bytes), x.framing])).toEqual([['half', 'timeout']]);
+    f.flush();
+    vi.advanceTimersByTime(100);
+    expect(frames).toHaveLength(1);
+  });
+
+  it('drops the rest of an over-long payload on flush() and reads the next one whole', () => {
+    const f = make({ maxBytes: 4 });
+    f.push(enc('0123456'));
+    f.flush();
+    f.push(enc('ok\r'));
+    expect(frames.map((x) => [dec(x.bytes), x.framing])).toEqual([
+      ['0123', 'overflow'],
+      ['ok', 'suffix'],
+    ]);
+  });
+});
+
+describe('bytesOf', () => {
+  it('turns a configured suffix or prefix into its UTF-8 bytes', () => {
+    expect([...bytesOf('\r\n')]).toEqual([0x0d, 0x0a]);
+    expect([...bytesOf(']Q1')]).toEqual([0x5d, 0x51, 0x31]);
+    expect([...bytesOf('Đ')]).toEqual([0xc4, 0x90]);
   });
 });
