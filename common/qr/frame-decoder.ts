@@ -367,6 +367,10 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   ];
   /** Usual cost of each pass on this machine, ms per megapixel (moving average), to keep within the budget. */
   const cost = new Map<string, number>(passes.map((p) => [p.name, p.name === 'zbar' || p.name === 'zxing-harder' ? PRIOR_MS_PER_MPX * 5 : PRIOR_MS_PER_MPX]));
+  // Every pass once on a small noisy frame before the first camera frame: the engine compiles each
+  // pass's code on its first run (tens of ms), which would otherwise fall on a citizen's frame.
+  const warm = { data: Uint8Array.from({ length: 320 * 240 }, (_, i) => (i * 2654435761) >>> 24), width: 320, height: 240 };
+  for (const pass of passes) await pass.run(warm);
   let next = 0;
   let frameCount = 0;
 
@@ -409,19 +413,13 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         // the halved frame right after it (the two: CPU p95 about 10 ms on field frames 20-43).
         const isForced = (ran.length === 0 && pass === lead) || (pass === half && ran.length === 1 && ran[0] === lead.name);
         const usualMs = (cost.get(pass.name) ?? 0) * mpx;
-        if (!isForced && now() - t0 + usualMs > budget) {
-          // A skipped pass's estimate eases, so one slow run (a cold start, a busy core) does not bar
-          // it for good: it is tried again once the estimate fits, and measured afresh.
-          if (usualMs < budget) cost.set(pass.name, (cost.get(pass.name) ?? 0) * 0.9);
-          continue;
-        }
+        if (!isForced && now() - t0 + usualMs > budget) continue;
         const p0 = now();
         const found = await pass.run(frame);
         const perMpx = (now() - p0) / mpx;
-        // Up fast, down slowly: an underestimate costs the budget, an overestimate a few turns. Halfway
-        // up, not all the way: a pass's first runs (code still being compiled) cost several times its usual.
+        // Up at once, down slowly: an underestimate costs the budget, an overestimate only a turn.
         const usual = cost.get(pass.name) ?? perMpx;
-        cost.set(pass.name, perMpx > usual ? (usual + perMpx) / 2 : usual * 0.8 + perMpx * 0.2);
+        cost.set(pass.name, perMpx > usual ? perMpx : usual * 0.8 + perMpx * 0.2);
         ran.push(pass.name);
         const turn = others.indexOf(pass);
         if (isStream && turn >= 0) next = (turn + 1) % others.length;
