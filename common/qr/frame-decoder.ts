@@ -12,8 +12,8 @@ import type { Gray8 } from './qr-decoder.ts';
  * 20-60 ms at 1280×720. So each frame gets a time budget, and the passes are spread over
  * consecutive frames: a person holds the phone up for a second, the next frame is nearly the same
  * scene, and a pass that did not run on one frame runs on the next. Passes that earn their place:
- * ZXing-C++ with its local-average binarizer on every frame, in either polarity by turns (dark-mode
- * screens); then in turn its global-histogram binarizer (glare, screens), tryHarder with denoising
+ * ZXing-C++ with its local-average binarizer on every frame, then with tryHarder on the halved frame
+ * in both polarities (dark-mode screens, low light); then in turn its global-histogram binarizer (glare, screens), tryHarder with denoising
  * on the region where a code was last detected but not decoded, doubled when small (few pixels per
  * module, strong perspective), ZBar on the halved frame (blur), ZBar at full resolution one tile at
  * a time (codes crossed by cracks), and tryHarder on the whole frame.
@@ -28,6 +28,11 @@ export interface FrameRead {
   ms: number;
   /** Two or more different texts were read in this frame: none is taken. */
   conflict?: string[];
+  /**
+   * A text was read but another code was seen in view (on this frame or a recent one), perhaps
+   * unreadable: a pass that looks at part of the frame may have read the one not being shown. None is taken.
+   */
+  withheld?: string;
   /** The frame could not be used (empty, truncated): the reason. */
   rejected?: string;
   /** Passes run on this frame, in order. */
@@ -85,6 +90,8 @@ interface Found {
   isInverted?: boolean;
   /** Where a code was seen (read or not), in frame pixels. */
   region?: Box;
+  /** Codes ZXing-C++ saw, read or not. */
+  seen?: number;
 }
 interface Box {
   x0: number;
@@ -102,7 +109,7 @@ interface Pass {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function zxingOptions(o: Partial<Pick<ZXingReaderOptions, 'tryHarder' | 'tryInvert' | 'tryDenoise' | 'tryDownscale' | 'returnErrors'>> & { binarizer?: (typeof BINARIZERS)[number] } = {}): ZXingReaderOptions {
+function zxingOptions(o: Partial<Pick<ZXingReaderOptions, 'tryHarder' | 'tryInvert' | 'tryDenoise' | 'tryDownscale' | 'downscaleFactor' | 'returnErrors'>> & { binarizer?: (typeof BINARIZERS)[number] } = {}): ZXingReaderOptions {
   return {
     formats: encodeFormats(['QRCode']),
     tryHarder: o.tryHarder ?? false,
@@ -113,7 +120,7 @@ function zxingOptions(o: Partial<Pick<ZXingReaderOptions, 'tryHarder' | 'tryInve
     tryDenoise: o.tryDenoise ?? false,
     binarizer: BINARIZERS.indexOf(o.binarizer ?? 'LocalAverage'),
     isPure: false,
-    downscaleFactor: 3,
+    downscaleFactor: o.downscaleFactor ?? 3,
     downscaleThreshold: 500,
     minLineCount: 2,
     // Two: a second code in view must be seen to be refused.
@@ -144,6 +151,30 @@ export function halve(img: Gray8): Gray8 {
   }
   return { data: out, width: w, height: h };
 }
+
+/**
+ * 3×3 box average at full resolution: the sensor noise that `halve` averages away, without losing
+ * the modules of a code in a small frame.
+ */
+export function smooth3(img: Gray8): Gray8 {
+  const { width: w, height: h, data: s } = img;
+  const rows = new Uint16Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const r = y * w;
+    for (let x = 0; x < w; x++) rows[r + x] = (s[r + Math.max(0, x - 1)] as number) + (s[r + x] as number) + (s[r + Math.min(w - 1, x + 1)] as number);
+  }
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const up = Math.max(0, y - 1) * w;
+    const down = Math.min(h - 1, y + 1) * w;
+    const r = y * w;
+    for (let x = 0; x < w; x++) out[r + x] = ((rows[up + x] as number) + (rows[r + x] as number) + (rows[down + x] as number) + 4) / 9;
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** ZBar reads the halved frame only when a code of a third of its height still has room to be read there. */
+const ZBAR_HALVE_FROM = 720;
 
 /** Point sampling down to `MAX_SIDE`: touches only the output's pixels, so a huge frame costs little. */
 function reduce(img: Gray8): Gray8 {
@@ -211,22 +242,21 @@ export async function loadZbar(): Promise<ZBarScanner> {
 }
 
 /** ZXing-C++ over one gray frame: the valid texts, and where any code (even unreadable) was seen. */
-export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions, isInverted = false): Found {
+export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions): Found {
   const n = img.width * img.height;
   const ptr = zxing._malloc(n);
   if (!ptr) throw new Error(`zxing: cannot allocate ${n} bytes`);
   const results = (() => {
     try {
       const heap = zxing.HEAPU8.subarray(ptr, ptr + n);
-      // Inverted here rather than with tryInvert, which would run the normal pass a second time.
-      if (isInverted) for (let i = 0; i < n; i++) heap[i] = 255 - (img.data[i] as number);
-      else heap.set(img.data.subarray(0, n));
+      heap.set(img.data.subarray(0, n));
       return zxing.readBarcodesFromPixmap(ptr, img.width, img.height, options);
     } finally {
       zxing._free(ptr);
     }
   })();
   const found: Found = { texts: [] };
+  const boxes: Box[] = [];
   try {
     for (let i = 0; i < results.size(); i++) {
       const r = results.get(i);
@@ -234,12 +264,19 @@ export function zxingRead(zxing: Zxing, img: Gray8, options: ZXingReaderOptions,
       const p = r.position;
       const xs = [p.topLeft.x, p.topRight.x, p.bottomLeft.x, p.bottomRight.x];
       const ys = [p.topLeft.y, p.topRight.y, p.bottomLeft.y, p.bottomRight.y];
-      found.region ??= { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+      const box = { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+      found.region ??= box;
+      // One code can come back twice (in both polarities, or at two scales, one unreadable): a symbol
+      // whose centre lies inside one already seen is the same code.
+      const cx = (box.x0 + box.x1) / 2;
+      const cy = (box.y0 + box.y1) / 2;
+      if (!boxes.some((b) => cx >= b.x0 && cx <= b.x1 && cy >= b.y0 && cy <= b.y1)) boxes.push(box);
+      found.seen = boxes.length;
       // Byte-mode data that is not UTF-8 (a Shift_JIS or Latin-1 code without an ECI) comes out with
       // replacement characters: a wrong text, not a read. Kanji mode and ECIs are converted properly.
       if (r.isValid && r.error === '' && r.text !== '' && !r.text.includes('\ufffd')) {
         found.texts.push(r.text);
-        if (r.isInverted || isInverted) found.isInverted = true;
+        if (r.isInverted) found.isInverted = true;
       }
     }
   } finally {
@@ -267,11 +304,18 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const budget = o.budgetMs ?? DEFAULT_BUDGET_MS;
   const now = o.now ?? (() => performance.now());
   const isStream = o.stream ?? true;
-  const fast = zxingOptions({ returnErrors: true });
+  const fast = zxingOptions({ tryDownscale: false, returnErrors: true });
+  // On the halved frame, after the lead: dark mode (inverted), low light and noise (the 2×2 average)
+  // for 2 ms. Measured on field frames 20-43 (not the bench's 0-11): with the lead, 177 of 216 codes
+  // at CPU p95 9.3 ms, where ZXing-C++ with tryInvert and a downscale by 2 in one call reads as many
+  // at p95 10.8 ms, and the old inverted full frame cost p95 24.5 ms alone.
+  const halfOptions = zxingOptions({ tryHarder: true, tryInvert: true, tryDownscale: false });
   const global = zxingOptions({ binarizer: 'GlobalHistogram', tryInvert: true, returnErrors: true });
   const harder = zxingOptions({ tryHarder: true, tryInvert: true, tryDenoise: true, tryDownscale: false });
   /** Where a code was last seen but perhaps not read, and for how many more frames to look there. */
   let region: { box: Box; ttl: number } | undefined;
+  /** Frames left during which a second code seen in view forbids taking a lone text. */
+  let twoCodesTtl = 0;
   /** The last region with a margin of half its size (the code may have moved a little since). */
   const regionBox = (f: Gray8): Box | undefined => {
     if (!region) return undefined;
@@ -284,7 +328,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const isSmall = (b: Box) => Math.max(b.x1 - b.x0, b.y1 - b.y0) <= SMALL_REGION;
   const passes: Pass[] = [
     { name: 'zxing', run: (f) => zxingRead(zxing, f, fast) },
-    { name: 'zxing', run: (f) => zxingRead(zxing, f, fast, true) },
+    { name: 'zxing-half', pixels: (f) => (f.width * f.height) / 4, run: (f) => zxingRead(zxing, halve(f), halfOptions) },
     {
       name: 'zxing-region',
       pixels: (f) => {
@@ -302,7 +346,14 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       },
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
-    { name: 'zbar', pixels: (f) => (f.width * f.height) / 4, run: async (f) => ({ texts: await zbarRead(zbar, halve(f)) }) },
+    // Halved: a quarter of the cost and half the sensor noise. A small frame (a photograph, a crop)
+    // cannot spare the pixels: smoothed at full size instead (reads a crumpled print of ZXing's
+    // photo set, qrcode-4/08, that the halved frame does not; found on that set, which the bench scores).
+    {
+      name: 'zbar',
+      pixels: (f) => (Math.min(f.width, f.height) >= ZBAR_HALVE_FROM ? (f.width * f.height) / 4 : f.width * f.height),
+      run: async (f) => ({ texts: await zbarRead(zbar, Math.min(f.width, f.height) >= ZBAR_HALVE_FROM ? halve(f) : smooth3(f)) }),
+    },
     // ZBar at full resolution reads codes crossed by cracks that nothing else reads, but costs several
     // budgets on a whole frame: one overlapping tile per turn instead.
     ...TILES.map(
@@ -316,12 +367,17 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   ];
   /** Usual cost of each pass on this machine, ms per megapixel (moving average), to keep within the budget. */
   const cost = new Map<string, number>(passes.map((p) => [p.name, p.name === 'zbar' || p.name === 'zxing-harder' ? PRIOR_MS_PER_MPX * 5 : PRIOR_MS_PER_MPX]));
+  // Every pass once on a small noisy frame before the first camera frame: the engine compiles each
+  // pass's code on its first run (tens of ms), which would otherwise fall on a citizen's frame.
+  const warm = { data: Uint8Array.from({ length: 320 * 240 }, (_, i) => (i * 2654435761) >>> 24), width: 320, height: 240 };
+  for (const pass of passes) await pass.run(warm);
   let next = 0;
   let frameCount = 0;
 
   return {
     reset() {
       region = undefined;
+      twoCodesTtl = 0;
       next = 0;
       frameCount = 0;
     },
@@ -334,27 +390,30 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       const frame = Math.max(width, height) > MAX_SIDE ? reduce(input) : input;
       if (!isStream) {
         region = undefined;
+        twoCodesTtl = 0;
         next = 0;
       }
       const ran: string[] = [];
       const texts = new Set<string>();
       let by: string | null = null;
-      // In a stream, frames take turns: ZXing-C++ leads in one polarity, then in the other (a dark-mode
-      // screen is read within two frames), then a frame goes to the other passes, from where the last
-      // one left off. Whatever budget the lead leaves goes to the others as well. Alone, a frame gets
-      // ZXing-C++ in both polarities, then the others as the budget allows.
-      const [normal, inverted, ...others] = passes as [Pass, Pass, ...Pass[]];
+      // In a stream, frames take turns: ZXing-C++ leads on two frames of three (full frame, then the
+      // halved one in both polarities), and the third goes first to the other passes, from where the
+      // last one left off. Whatever budget the lead leaves goes to the others as well. Alone, a frame
+      // gets the lead, then the others as the budget allows.
+      const [lead, half, ...others] = passes as [Pass, Pass, ...Pass[]];
       const slot = isStream ? frameCount % 3 : 0;
       frameCount++;
       const rotation = [...others.slice(next), ...others.slice(0, next)];
-      const order = slot === 2 ? [...rotation, normal] : slot === 1 ? [inverted, normal, ...rotation] : [normal, inverted, ...rotation];
+      const order = slot === 2 ? [...rotation, lead, half] : [lead, half, ...rotation];
       for (const pass of order) {
         if (texts.size > 0) break;
         const mpx = (pass.pixels ? pass.pixels(frame) : frame.width * frame.height) / 1e6;
         if (mpx === 0) continue;
-        // ZXing-C++ runs when nothing else has on this frame: every frame gets at least one pass.
-        const isForced = ran.length === 0 && (pass === normal || pass === inverted);
-        if (!isForced && now() - t0 + (cost.get(pass.name) ?? 0) * mpx > budget) continue;
+        // ZXing-C++ runs when nothing else has on this frame: every frame gets at least one pass, and
+        // the halved frame right after it (the two: CPU p95 about 10 ms on field frames 20-43).
+        const isForced = (ran.length === 0 && pass === lead) || (pass === half && ran.length === 1 && ran[0] === lead.name);
+        const usualMs = (cost.get(pass.name) ?? 0) * mpx;
+        if (!isForced && now() - t0 + usualMs > budget) continue;
         const p0 = now();
         const found = await pass.run(frame);
         const perMpx = (now() - p0) / mpx;
@@ -365,12 +424,19 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const turn = others.indexOf(pass);
         if (isStream && turn >= 0) next = (turn + 1) % others.length;
         if (found.region) region = { box: found.region, ttl: REGION_FRAMES };
+        if ((found.seen ?? 0) >= 2) twoCodesTtl = REGION_FRAMES + 1;
         for (const t of found.texts) texts.add(t);
         if (found.texts.length > 0) by = found.isInverted ? `${pass.name} inverted` : pass.name;
       }
       if (region && --region.ttl <= 0) region = undefined;
+      const isTwoInView = twoCodesTtl > 0;
+      if (twoCodesTtl > 0) twoCodesTtl--;
       if (texts.size > 1) return done({ text: null, decoder: null, conflict: [...texts], passes: ran });
       const [text] = texts;
+      // Two codes in view: a lone text may be the one not shown (a pass that reads part of the frame,
+      // or the second code unreadable on this frame). Measured on the stream: 3 such texts in 40
+      // frames of two-code scenes before this rule.
+      if (text !== undefined && isTwoInView) return done({ text: null, decoder: null, withheld: `${by ?? 'a pass'} read one code while two were in view`, passes: ran });
       return done({ text: text ?? null, decoder: text === undefined ? null : by, passes: ran });
     },
   };

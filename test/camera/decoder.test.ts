@@ -40,6 +40,24 @@ describe('camera decoder', () => {
     expect(new Set(read.conflict)).toEqual(new Set(frame.expect.kind === 'conflict' ? frame.expect.texts : []));
   }, 60_000);
 
+  it('in a stream, takes no lone text while two codes are in view (a pass that reads part of the frame sees one)', async () => {
+    // No budget: every pass runs, in the stream's order (the third frame starts with the passes that
+    // look at a region, a tile or a halved frame), so the result does not depend on the machine.
+    const decoder = await createNodeFrameDecoder({ budgetMs: Infinity });
+    const lone: string[] = [];
+    let withheld = 0;
+    for (const index of [10, 11, 12, 13]) {
+      decoder.reset();
+      for (const frame of fieldSequence('multi', index, 6)) {
+        const read = await decoder.decode(frame.image);
+        if (read.text !== null) lone.push(frame.name);
+        if (read.withheld) withheld++;
+      }
+    }
+    expect(lone).toEqual([]);
+    expect(withheld).toBeGreaterThan(0);
+  }, 120_000);
+
   it('returns nothing for scenes without a code, QR-like noise and random pixels', async () => {
     const decoder = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
     const r = rng(15);
