@@ -39,7 +39,6 @@ export class RateLimitedError extends KioskError {
 /** How long a client waits before retrying while the database is away. */
 export const STORE_RETRY_AFTER_S = 2;
 
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const MAYBE_UNSTORABLE = /\\u(?:0000|d[89a-f])/i;
 

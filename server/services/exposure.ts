@@ -86,13 +86,11 @@ export async function exposure(
   };
   // Every identifier of every case → the case's index; then each case's visits per venue. All cases
   // in one question each (identifiers, then entries): a round trip per case was most of an exposure.
-  const caseOfKey = new Map<string, number>();
   const casesOfKey = new Map<string, number[]>();
   const idsOfCase = await store.tracing.identitiesOfEach(cases.map((c) => [c]));
   for (const [caseIndex, ids] of idsOfCase.entries()) {
     for (const s of ids) {
       const key = subjectKeyText(s);
-      caseOfKey.set(key, caseIndex);
       const list = casesOfKey.get(key);
       if (list) list.push(caseIndex);
       else casesOfKey.set(key, [caseIndex]);
@@ -174,7 +172,8 @@ export async function exposure(
     // The case a person is, if any: through any identifier of theirs at this venue.
     const caseOfPerson = new Map<string, number>();
     for (const [key] of plain) {
-      const c = caseOfKey.get(key);
+      // An identifier on two case lines is taken as the later one, as the case of this person.
+      const c = casesOfKey.get(key)?.at(-1);
       if (c !== undefined) caseOfPerson.set(union.find(key), c);
     }
     const keyOf = (e: TraceEntry): string | undefined => {
