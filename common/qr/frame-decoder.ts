@@ -175,6 +175,7 @@ export function smooth3(img: Gray8): Gray8 {
 
 /** ZBar reads the halved frame only when a code of a third of its height still has room to be read there. */
 const ZBAR_HALVE_FROM = 720;
+const zbarHalves = (f: Gray8): boolean => Math.min(f.width, f.height) >= ZBAR_HALVE_FROM;
 
 /** Point sampling down to `MAX_SIDE`: touches only the output's pixels, so a huge frame costs little. */
 function reduce(img: Gray8): Gray8 {
@@ -351,8 +352,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     // photo set, qrcode-4/08, that the halved frame does not; found on that set, which the bench scores).
     {
       name: 'zbar',
-      pixels: (f) => (Math.min(f.width, f.height) >= ZBAR_HALVE_FROM ? (f.width * f.height) / 4 : f.width * f.height),
-      run: async (f) => ({ texts: await zbarRead(zbar, Math.min(f.width, f.height) >= ZBAR_HALVE_FROM ? halve(f) : smooth3(f)) }),
+      pixels: (f) => (zbarHalves(f) ? (f.width * f.height) / 4 : f.width * f.height),
+      run: async (f) => ({ texts: await zbarRead(zbar, zbarHalves(f) ? halve(f) : smooth3(f)) }),
     },
     // ZBar at full resolution reads codes crossed by cracks that nothing else reads, but costs several
     // budgets on a whole frame: one overlapping tile per turn instead.
