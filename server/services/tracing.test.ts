@@ -106,6 +106,17 @@ describe('traceCase', () => {
     expect(r.contacts).toEqual([expect.objectContaining({ subject: CONTACT, degree: 'F1' })]);
   });
 
+
+  it('names a contact who showed only a QID by the CCCD the person registry holds, and one the registry does not know by what they showed', async () => {
+    const contactQid: Subject = { type: 'qid', id: 'QR000002654321' };
+    const unknownQid: Subject = { type: 'qid', id: 'QR000003777777' };
+    const store = fakeStore([scan('A', 0, CASE), scan('A', 10, contactQid), scan('A', 20, unknownQid)], { A: 'market' }, [
+      ['p2', CONTACT],
+      ['p2', contactQid],
+    ]);
+    const r = await traceCase(store, query(CASE));
+    expect(r.contacts.map((c) => c.subject)).toEqual([CONTACT, unknownQid]);
+  });
   it('with depth 2 marks contacts of contacts F2, without repeating the case or an F1', async () => {
     const f2 = cccd('031195001111');
     const store = fakeStore([scan('A', 0, CASE), scan('A', 10, CONTACT), scan('B', 200, CONTACT), scan('B', 210, f2), scan('B', 220, CASE)], { A: 'market', B: 'market' });
@@ -120,6 +131,21 @@ describe('traceCase', () => {
     expect(r2.contacts.map((c) => [c.degree, c.subject?.id])).toEqual([
       ['F1', CONTACT.id],
       ['F2', f2.id],
+    ]);
+  });
+
+  it('with depth 2 never lists an F1 again as an F2 under another identifier of theirs', async () => {
+    const f2 = cccd('031195001111');
+    const contactQid: Subject = { type: 'qid', id: 'QR000002654321' };
+    // The F1 showed the CCCD beside the case at A, then the PC-COVID QR at B; the registry links them.
+    const store = fakeStore([scan('A', 0, CASE), scan('A', 10, CONTACT), scan('B', 200, contactQid), scan('B', 210, f2)], { A: 'market', B: 'market' }, [
+      ['p2', CONTACT],
+      ['p2', contactQid],
+    ]);
+    const r = await traceCase(store, query(CASE, { depth: 2 }));
+    expect(r.contacts.map((c) => [c.degree, c.subject?.id, c.venueId])).toEqual([
+      ['F1', CONTACT.id, 'A'],
+      ['F2', f2.id, 'B'],
     ]);
   });
 

@@ -3,8 +3,8 @@ import { KioskError } from '../../common/errors.ts';
 import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import { VENUE_KINDS, type Subject, type SubjectType, type VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
-import type { TraceEntry, TraceKeys } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import type { TraceEntry, TraceKeys, VenueWindow } from '../store/tracing.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
 
 /**
  * Contacts of a case ("truy vết"): the case's visits in a window, and everyone else whose presence
@@ -215,17 +215,33 @@ class Tracer {
     return visits.sort((a, b) => a.from - b.from);
   }
 
-  /** Everyone else at the venues of `visits` whose presence overlaps a visit widened by the margin. */
+  /**
+   * Everyone else at the venues of `visits` whose presence overlaps a visit widened by the margin.
+   * Reads only the merged windows around the visits (as exposure does), all venues in one round trip:
+   * a presence that overlaps a widened visit began at most the dwell time before it (the 12-hour
+   * longest stay where an exit scan may close it late), so nothing outside those windows counts.
+   */
   async contactsOf(visits: readonly Presence[], marginMs: number, excluded: ReadonlySet<string>): Promise<Found[]> {
-    const found: Found[] = [];
+    const plans: Array<{ venueId: string; dwellMs: number; visits: Presence[]; span: VenueWindow }> = [];
     for (const [venueId, venueVisits] of groupBy(visits, (v) => v.venueId)) {
-      const venue = await this.venue(venueId);
-      const dwellMs = dwellMsOf(venue.kind, this.dwell);
-      const reach = marginMs + Math.max(this.maxStayMs, dwellMs);
-      const from = Math.min(...venueVisits.map((v) => v.from));
-      const to = Math.max(...venueVisits.map((v) => v.to));
-      const entries = (await this.store.tracing.entriesAt(venueId, from - reach, to + reach)).filter((e) => !matchesKeys(e, excluded));
-      const union = await this.identityUnion(entries);
+      const dwellMs = dwellMsOf((await this.venue(venueId)).kind, this.dwell);
+      const longReach = marginMs + Math.max(this.maxStayMs, dwellMs);
+      const span = { venueId, fromMs: Math.min(...venueVisits.map((v) => v.from)) - longReach, toMs: Math.max(...venueVisits.map((v) => v.to)) + longReach };
+      plans.push({ venueId, dwellMs, visits: venueVisits, span });
+    }
+    if (plans.length === 0) return [];
+    const withExits = await this.store.tracing.venuesWithExits(plans.map((p) => p.span));
+    const windows = plans.flatMap((p) => mergeWindows(p.venueId, p.visits, marginMs + (withExits.has(p.venueId) ? Math.max(this.maxStayMs, p.dwellMs) : p.dwellMs)));
+    const read = (await this.store.tracing.entriesInWindows(windows)).filter((e) => !matchesKeys(e, excluded));
+    // The person registry for everyone seen at any of the venues, in one question.
+    const plain = new Map<string, Subject>();
+    for (const e of read) for (const s of [e.subject, e.altSubject]) if (s) plain.set(subjectKeyText(s), s);
+    const personIdOf = await this.store.tracing.personIdsOf([...plain.values()]);
+    const byVenue = groupBy(read, (e) => e.venueId);
+    const venues: Array<{ plan: (typeof plans)[number]; entries: TraceEntry[]; keyOf: (e: TraceEntry) => string | undefined; members: Map<string, Map<string, Subject>> }> = [];
+    for (const plan of plans) {
+      const entries = (byVenue.get(plan.venueId) ?? []).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
+      const union = identityUnion(entries, personIdOf);
       const keyOf = (e: TraceEntry): string | undefined => {
         const k = firstKeyOf(e);
         return k === undefined ? undefined : union.find(k);
@@ -236,18 +252,27 @@ class Tracer {
         if (k === undefined) continue;
         let m = members.get(k);
         if (!m) members.set(k, (m = new Map<string, Subject>()));
-        for (const s of [e.subject, e.altSubject]) if (s) m.set(subjectKeyText(s), s);
+        if (e.subject) m.set(subjectKeyText(e.subject), e.subject);
+        if (e.altSubject) m.set(subjectKeyText(e.altSubject), e.altSubject);
       }
+      venues.push({ plan, entries, keyOf, members });
+    }
+    await this.addRegisteredCccds(venues.flatMap((v) => [...v.members.values()]), personIdOf);
+    const found: Found[] = [];
+    for (const { plan, entries, keyOf, members } of venues) {
+      // Widened once per venue, not once per presence and visit: a busy venue has thousands of presences.
+      const widened = plan.visits.map((v) => widen(v, marginMs));
       const perPerson = new Map<string, Found>();
-      for (const p of presencesOf(entries, keyOf, dwellMs, this.maxStayMs)) {
-        const shared = Math.max(...venueVisits.map((v) => overlapMs(p, widen(v, marginMs))));
+      for (const p of presencesOf(entries, keyOf, plan.dwellMs, this.maxStayMs)) {
+        let shared = 0;
+        for (const w of widened) shared = Math.max(shared, overlapMs(p, w));
         if (shared <= 0) continue;
         const f = perPerson.get(p.key);
         if (f) {
           f.overlapMs += shared;
           if (p.from < f.at) f.at = p.from;
         } else {
-          perPerson.set(p.key, { key: p.key, venueId, at: p.from, overlapMs: shared, members: members.get(p.key) ?? new Map<string, Subject>(), entry: p.entry });
+          perPerson.set(p.key, { key: p.key, venueId: plan.venueId, at: p.from, overlapMs: shared, members: members.get(p.key) ?? new Map<string, Subject>(), entry: p.entry });
         }
       }
       found.push(...perPerson.values());
@@ -255,21 +280,26 @@ class Tracer {
     return found;
   }
 
-  /** Identifiers read together (one QR) or linked in the person registry are one person. */
-  private async identityUnion(entries: readonly TraceEntry[]): Promise<KeyUnion> {
-    const union = new KeyUnion();
-    const plain = new Map<string, Subject>();
-    for (const e of entries) {
-      const k = firstKeyOf(e);
-      if (k === undefined) continue;
-      if (e.subject && e.altSubject) union.union(subjectKeyText(e.subject), subjectKeyText(e.altSubject));
-      if (e.blindIndex && e.blindAlt) union.union(blindKey(e.blindIndex), blindKey(e.blindAlt));
-      for (const s of [e.subject, e.altSubject]) if (s) plain.set(subjectKeyText(s), s);
+  /**
+   * A contact is named by their most useful identifier, a CCCD before a QID: a person who showed
+   * only a PC-COVID QR within the windows read gets the identifiers the person registry holds
+   * (one question for all of them; most people showed their CCCD and need none).
+   */
+  private async addRegisteredCccds(people: ReadonlyArray<Map<string, Subject>>, personIdOf: ReadonlyMap<string, string>): Promise<void> {
+    const wanting = new Map<Map<string, Subject>, string>();
+    for (const members of people) {
+      if ([...members.values()].some((s) => s.type === 'cccd')) continue;
+      for (const key of members.keys()) {
+        const person = personIdOf.get(key);
+        if (person !== undefined) {
+          wanting.set(members, person);
+          break;
+        }
+      }
     }
-    if (plain.size > 0) {
-      for (const [key, personId] of await this.store.tracing.personIdsOf([...plain.values()])) union.union(key, `p:${personId}`);
-    }
-    return union;
+    if (wanting.size === 0) return;
+    const registered = await this.store.tracing.subjectsOfPersons([...new Set(wanting.values())]);
+    for (const [members, person] of wanting) for (const s of registered.get(person) ?? []) members.set(subjectKeyText(s), s);
   }
 
   async contactView(f: Found, degree: Degree): Promise<TraceContact> {
@@ -285,6 +315,22 @@ class Tracer {
       ...(subject === null && f.entry.sealedSubject ? { sealed: { entryId: f.entry.entryId, sealedSubject: f.entry.sealedSubject } } : {}),
     };
   }
+}
+
+/** Identifiers read together (one QR) or linked in the person registry are one person. */
+function identityUnion(entries: readonly TraceEntry[], personIdOf: ReadonlyMap<string, string>): KeyUnion {
+  const union = new KeyUnion();
+  for (const e of entries) {
+    if (e.subject && e.altSubject) union.union(subjectKeyText(e.subject), subjectKeyText(e.altSubject));
+    if (e.blindIndex && e.blindAlt) union.union(blindKey(e.blindIndex), blindKey(e.blindAlt));
+    for (const s of [e.subject, e.altSubject]) {
+      if (!s) continue;
+      const key = subjectKeyText(s);
+      const person = personIdOf.get(key);
+      if (person !== undefined) union.union(key, `p:${person}`);
+    }
+  }
+  return union;
 }
 
 function firstKeyOf(e: TraceEntry): string | undefined {
@@ -323,8 +369,14 @@ export async function traceCase(store: TraceStore, query: TraceQuery, options: T
     const seenF2 = new Map<string, { found: Found }>();
     const people = mergePeople(f1);
     truncated = people.length > MAX_F1_FOLLOWED;
-    for (const person of people.slice(0, MAX_F1_FOLLOWED)) {
-      const ids = await store.tracing.identitiesOf([...person.members.values()]);
+    const followed = people.slice(0, MAX_F1_FOLLOWED);
+    // Every identifier of every F1 in one question, all of them excluded before any F2 is looked
+    // for: an F1 scanned elsewhere under another identifier (a QID at one venue, the CCCD at the
+    // next) is still the F1, never also an F2.
+    const idsOfFollowed = await store.tracing.identitiesOfEach(followed.map((p) => [...p.members.values()]));
+    for (const ids of idsOfFollowed) for (const s of ids) known.add(subjectKeyText(s));
+    for (const [i, person] of followed.entries()) {
+      const ids = idsOfFollowed[i] ?? [];
       const personVisits = await tracer.visitsOf({ kind: 'subjects', subjects: ids }, Math.max(query.fromMs, person.at - query.marginMs), query.toMs);
       for (const f of await tracer.contactsOf(personVisits, query.marginMs, known)) {
         const id = `${f.venueId}\n${canonicalKey(f)}`;

@@ -76,3 +76,14 @@ export const traceEntryOf = (r: TraceDbRow): TraceEntry => ({
   blindIndex: r.blind_index,
   blindAlt: r.blind_alt,
 });
+
+/** Registry rows grouped by person, as both engines answer subjectsOfPersons. */
+export function subjectsByPerson(rows: ReadonlyArray<{ type: Subject['type']; id: string; person_id: string }>): Map<string, Subject[]> {
+  const byPerson = new Map<string, Subject[]>();
+  for (const r of rows) {
+    const list = byPerson.get(r.person_id);
+    if (list) list.push({ type: r.type, id: r.id });
+    else byPerson.set(r.person_id, [{ type: r.type, id: r.id }]);
+  }
+  return byPerson;
+}

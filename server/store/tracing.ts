@@ -36,6 +36,8 @@ export interface TracingStore {
   identitiesOfEach(groups: ReadonlyArray<readonly Subject[]>): Promise<Subject[][]>;
   /** The person id of each identifier that has one, keyed by subjectKeyText. */
   personIdsOf(subjects: readonly Subject[]): Promise<Map<string, string>>;
+  /** Every identifier the person registry holds for each of these people, keyed by person id. */
+  subjectsOfPersons(personIds: readonly string[]): Promise<Map<string, Subject[]>>;
 
   // --- trace queries (entries by effective time, coalesce(corrected_at, recorded_at)) ---------
   /** Entries whose subject or second identifier is one of `keys`, at any venue, within [fromMs, toMs]. */

@@ -69,6 +69,10 @@ export function tracingStoreContract(factory: StoreFactory): void {
         const all = await store.tracing.entriesOf({ kind: 'subjects', subjects: ids }, T - MIN, T + 60 * MIN);
         expect(all.map((e) => e.at)).toEqual([T, T + 5 * MIN]);
         expect((await store.tracing.personIdsOf([qid, cccd('001203004567')])).get('qid:QR000001123456')).toBe('p1');
+        // Every identifier registered to a person; an unknown person id has none.
+        const registered = await store.tracing.subjectsOfPersons(['p1', "p2' OR '1'='1"]);
+        expect([...registered.keys()]).toEqual(['p1']);
+        expect((registered.get('p1') ?? []).map((s) => `${s.type}:${s.id}`).sort()).toEqual(['cccd:079303001234', 'qid:QR000001123456']);
         // SQL metacharacters are values, never SQL.
         expect(await store.tracing.entriesOf({ kind: 'subjects', subjects: [cccd("0' OR '1'='1")] }, 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
       }),

@@ -19,7 +19,7 @@ export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKin
     keys.kind === 'subjects'
       ? keys.subjects.some((s) => [e.subject, e.altSubject].some((x) => x && subjectKeyText(x) === subjectKeyText(s)))
       : keys.indexes.some((b) => b === e.blindIndex || b === e.blindAlt);
-  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'identitiesOfEach' | 'personIdsOf'> = {
+  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'identitiesOfEach' | 'personIdsOf' | 'subjectsOfPersons'> = {
     async entriesOf(keys, fromMs, toMs) {
       return entries.filter((e) => matches(e, keys) && e.at >= fromMs && e.at <= toMs);
     },
@@ -52,6 +52,11 @@ export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKin
       const ids = new Map<string, string>();
       for (const s of subjects) for (const [p, l] of links) if (subjectKeyText(l) === subjectKeyText(s)) ids.set(subjectKeyText(s), p);
       return ids;
+    },
+    async subjectsOfPersons(personIds) {
+      const byPerson = new Map<string, Subject[]>();
+      for (const [p, l] of links) if (personIds.includes(p)) byPerson.set(p, [...(byPerson.get(p) ?? []), l]);
+      return byPerson;
     },
   };
   return {

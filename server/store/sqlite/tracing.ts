@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { KioskError } from '../../../common/errors.ts';
 import type { Subject } from '../../../common/wire.ts';
 import { subjectKeyText } from '../../../common/subject-id.ts';
-import { auditOf, tokenOf, traceEntryOf, type AuditDbRow, type TokenDbRow, type TraceDbRow } from '../tracing-rows.ts';
+import { auditOf, subjectsByPerson, tokenOf, traceEntryOf, type AuditDbRow, type TokenDbRow, type TraceDbRow } from '../tracing-rows.ts';
 import type { AuditRecord, IdentityLink, NewAuditRecord, NewTokenRow, TokenRow, TraceEntry, TraceKeys, TracingStore, VenueWindow } from '../tracing.ts';
 
 
@@ -111,6 +111,13 @@ export class SqliteTracing implements TracingStore {
       )
       .all(JSON.stringify(subjects.map((s) => [s.type, s.id]))) as Array<{ type: Subject['type']; id: string; person_id: string }>;
     return new Map(rows.map((r) => [subjectKeyText({ type: r.type, id: r.id }), r.person_id]));
+  }
+
+  async subjectsOfPersons(personIds: readonly string[]): Promise<Map<string, Subject[]>> {
+    const rows = this.db
+      .prepare('SELECT l.type, l.id, l.person_id FROM json_each(?) AS q JOIN person_links l ON l.person_id = q.value')
+      .all(JSON.stringify(personIds)) as Array<{ type: Subject['type']; id: string; person_id: string }>;
+    return subjectsByPerson(rows);
   }
 
   async entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]> {
