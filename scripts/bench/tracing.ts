@@ -8,6 +8,7 @@ import { exposure } from '../../server/services/exposure.ts';
 import { entrySeedPlan, seedEntries } from '../../server/services/seed-entries.ts';
 import { traceCase } from '../../server/services/tracing.ts';
 import { PostgresStore } from '../../server/store/postgres/postgres-store.ts';
+import { TRACE_SQL } from '../../server/store/postgres/tracing.ts';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store.ts';
 import type { ServerStore } from '../../server/store/store.ts';
 import { postgresAvailable, startPostgres, type PgCluster } from '../../test/helpers/postgres.ts';
@@ -211,38 +212,19 @@ async function postgresPlans(url: string, store: PostgresStore, log: (line: stri
   try {
     const explain = async (sql: string, params: unknown[]): Promise<string> =>
       (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
-    const at = 'coalesce(corrected_at, recorded_at)';
-    const cols = `entry_id::text, e.venue_id, ${at} AS at, direction, subject_type, subject_id, alt_type, alt_id, sealed_subject, blind_index, blind_alt`;
     const first = run.cases[0] as Subject;
     const ids = await store.tracing.identitiesOf([first]);
     const visits = await store.tracing.entriesOf({ kind: 'subjects', subjects: ids }, run.fromMs, run.toMs);
-    const v = visits[0];
+    // The windows a trace reads around the case's visits (a market's: 60 minutes of dwell and the margin either side).
+    const windows = visits.map((x) => ({ venueId: x.venueId, fromMs: x.at - 90 * 60_000, toMs: x.at + 90 * 60_000 }));
+    const around = await store.tracing.entriesInWindows(windows);
+    const seen = [...new Map(around.flatMap((e) => [e.subject, e.altSubject]).filter((x): x is Subject => x !== null).map((x) => [`${x.type}:${x.id}`, x])).values()];
     const plans: Record<string, string> = {
-      caseVisits: await explain(
-        `SELECT ${cols} FROM entries e JOIN unnest($1::text[], $2::text[]) AS q(type, id) ON e.subject_type = q.type AND e.subject_id = q.id
-           WHERE e.subject_id IS NOT NULL AND ${at} BETWEEN $3 AND $4
-         UNION
-         SELECT ${cols} FROM entries e JOIN unnest($1::text[], $2::text[]) AS q(type, id) ON e.alt_type = q.type AND e.alt_id = q.id
-           WHERE e.alt_id IS NOT NULL AND ${at} BETWEEN $3 AND $4`,
-        [ids.map((s) => s.type), ids.map((s) => s.id), run.fromMs, run.toMs],
-      ),
-      ...(v
-        ? {
-            venueAroundVisit: await explain(`SELECT ${cols} FROM entries e WHERE venue_id = $1 AND ${at} BETWEEN $2 AND $3 ORDER BY ${at}, entry_id`, [
-              v.venueId,
-              v.at - 13 * 3600_000,
-              v.at + 13 * 3600_000,
-            ]),
-            exposureWindows: await explain(
-              `SELECT ${cols} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
-               JOIN entries e ON e.venue_id = w.venue AND e.recorded_at BETWEEN w.from_ms AND w.to_ms AND e.corrected_at IS NULL
-               UNION ALL
-               SELECT ${cols} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
-               JOIN entries e ON e.venue_id = w.venue AND e.corrected_at BETWEEN w.from_ms AND w.to_ms`,
-              [visits.map((x) => x.venueId), visits.map((x) => x.at - 90 * 60_000), visits.map((x) => x.at + 90 * 60_000)],
-            ),
-          }
-        : {}),
+      caseIdentities: await explain(TRACE_SQL.identities, [[0], [first.type], [first.id]]),
+      caseVisits: await explain(TRACE_SQL.entriesOf, [ids.map((x) => x.type), ids.map((x) => x.id), run.fromMs, run.toMs]),
+      venuesWithExits: await explain(TRACE_SQL.venuesWithExits, [windows.map((w) => w.venueId), windows.map((w) => Math.floor((w.fromMs + VN) / DAY)), windows.map((w) => Math.floor((w.toMs + VN) / DAY))]),
+      venueWindows: await explain(TRACE_SQL.entriesInWindows, [windows.map((w) => w.venueId), windows.map((w) => w.fromMs), windows.map((w) => w.toMs)]),
+      registry: await explain(TRACE_SQL.personIds, [seen.map((x) => x.type), seen.map((x) => x.id)]),
       deploymentPerDay: await explain(
         `SELECT v.commune_code, to_char(date '1970-01-01' + r.day, 'YYYY-MM-DD') AS date, sum(r.entries) AS entries
          FROM venues v JOIN entry_day_counts r ON r.venue_id = v.id

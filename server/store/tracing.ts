@@ -42,8 +42,6 @@ export interface TracingStore {
   // --- trace queries (entries by effective time, coalesce(corrected_at, recorded_at)) ---------
   /** Entries whose subject or second identifier is one of `keys`, at any venue, within [fromMs, toMs]. */
   entriesOf(keys: TraceKeys, fromMs: number, toMs: number): Promise<TraceEntry[]>;
-  /** Every entry at one venue within [fromMs, toMs], in time order. */
-  entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]>;
   /** Every entry within each window [fromMs, toMs] at its venue, in one round trip; windows of a venue must not overlap. */
   entriesInWindows(windows: readonly VenueWindow[]): Promise<TraceEntry[]>;
   /**

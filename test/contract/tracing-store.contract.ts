@@ -83,9 +83,9 @@ export function tracingStoreContract(factory: StoreFactory): void {
       withStore(factory, async ({ store }) => {
         const device = await enrolled(store);
         await store.ingestBatch(device, batchOf([wireEntry(1, { recordedAt: 0, clockSynced: false, monoMs: 1000, correctedAt: T, subject: cccd('079303001234') }), wireEntry(2, { recordedAt: T + MIN })]));
-        const at = await store.tracing.entriesAt(device.venueId, T - MIN, T + 2 * MIN);
-        expect(at.map((e) => e.at)).toEqual([T, T + MIN]);
-        expect(await store.tracing.entriesAt(device.venueId, -MIN, MIN)).toEqual([]);
+        const at = await store.tracing.entriesInWindows([{ venueId: device.venueId, fromMs: T - MIN, toMs: T + 2 * MIN }]);
+        expect(at.map((e) => e.at).sort((a, b) => a - b)).toEqual([T, T + MIN]);
+        expect(await store.tracing.entriesInWindows([{ venueId: device.venueId, fromMs: -MIN, toMs: MIN }])).toEqual([]);
       }),
     );
 

@@ -19,12 +19,9 @@ export function fakeStore(entries: TraceEntry[], venues: Record<string, VenueKin
     keys.kind === 'subjects'
       ? keys.subjects.some((s) => [e.subject, e.altSubject].some((x) => x && subjectKeyText(x) === subjectKeyText(s)))
       : keys.indexes.some((b) => b === e.blindIndex || b === e.blindAlt);
-  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesAt' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'identitiesOfEach' | 'personIdsOf' | 'subjectsOfPersons'> = {
+  const tracing: Pick<TracingStore, 'entriesOf' | 'entriesInWindows' | 'venuesWithExits' | 'identitiesOf' | 'identitiesOfEach' | 'personIdsOf' | 'subjectsOfPersons'> = {
     async entriesOf(keys, fromMs, toMs) {
       return entries.filter((e) => matches(e, keys) && e.at >= fromMs && e.at <= toMs);
-    },
-    async entriesAt(venueId, fromMs, toMs) {
-      return entries.filter((e) => e.venueId === venueId && e.at >= fromMs && e.at <= toMs);
     },
     async entriesInWindows(windows) {
       return entries.filter((e) => windows.some((w) => e.venueId === w.venueId && e.at >= w.fromMs && e.at <= w.toMs));

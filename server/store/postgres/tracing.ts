@@ -11,6 +11,36 @@ const TRACE_COLUMNS = `entry_id::text AS entry_id, venue_id, ${AT} AS at, direct
 
 
 /**
+ * The trace statements, by the name each is prepared under (the benchmark explains these very texts).
+ */
+export const TRACE_SQL = {
+  identities: `SELECT q.g, x.type, x.id FROM unnest($1::int[], $2::text[], $3::text[]) AS q(g, type, id)
+               CROSS JOIN LATERAL (
+                 SELECT l2.type, l2.id FROM person_links l1 JOIN person_links l2 ON l2.person_id = l1.person_id WHERE l1.type = q.type AND l1.id = q.id
+                 UNION SELECT e.alt_type, e.alt_id FROM entries e WHERE e.subject_type = q.type AND e.subject_id = q.id AND e.alt_id IS NOT NULL AND e.subject_id IS NOT NULL
+                 UNION SELECT e.subject_type, e.subject_id FROM entries e WHERE e.alt_type = q.type AND e.alt_id = q.id AND e.subject_id IS NOT NULL AND e.alt_id IS NOT NULL
+               ) AS x`,
+  personIds: 'SELECT l.type, l.id, l.person_id FROM unnest($1::text[], $2::text[]) AS q(type, id) JOIN person_links l ON l.type = q.type AND l.id = q.id',
+  subjectsOfPersons: 'SELECT type, id, person_id FROM person_links WHERE person_id = ANY($1::text[])',
+  entriesOf: `SELECT DISTINCT x.* FROM unnest($1::text[], $2::text[]) AS q(type, id)
+             CROSS JOIN LATERAL (
+               SELECT ${TRACE_COLUMNS} FROM entries e WHERE e.subject_type = q.type AND e.subject_id = q.id AND e.subject_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
+               UNION ALL
+               SELECT ${TRACE_COLUMNS} FROM entries e WHERE e.alt_type = q.type AND e.alt_id = q.id AND e.alt_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
+             ) AS x`,
+  entriesOfBlind: `SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_index = ANY($1::text[]) AND blind_index IS NOT NULL AND ${AT} BETWEEN $2 AND $3
+           UNION
+           SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_alt = ANY($1::text[]) AND blind_alt IS NOT NULL AND ${AT} BETWEEN $2 AND $3`,
+  entriesInWindows: `SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
+             JOIN entries e ON e.venue_id = w.venue AND e.recorded_at BETWEEN w.from_ms AND w.to_ms AND e.corrected_at IS NULL
+             UNION ALL
+             SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
+             JOIN entries e ON e.venue_id = w.venue AND e.corrected_at BETWEEN w.from_ms AND w.to_ms`,
+  venuesWithExits: `SELECT r.venue_id FROM unnest($1::text[], $2::int[], $3::int[]) AS r(venue_id, from_day, to_day)
+             WHERE EXISTS (SELECT 1 FROM entry_day_counts d WHERE d.venue_id = r.venue_id AND d.day BETWEEN r.from_day AND r.to_day AND d.exits > 0)`,
+} as const;
+
+/**
  * PostgreSQL side of TracingStore: identifiers travel as arrays (one round trip per question). The
  * trace statements are named (prepared once per connection): each reaches every day partition, and
  * planning them again on every call cost about as much as running them.
@@ -111,12 +141,7 @@ export class PostgresTracing implements TracingStore {
               name: 'trace-identities',
               // LATERAL: each identifier is an index probe per day partition however many are asked;
               // a plain join of a few hundred identifiers let the planner hash whole partitions.
-              text: `SELECT q.g, x.type, x.id FROM unnest($1::int[], $2::text[], $3::text[]) AS q(g, type, id)
-               CROSS JOIN LATERAL (
-                 SELECT l2.type, l2.id FROM person_links l1 JOIN person_links l2 ON l2.person_id = l1.person_id WHERE l1.type = q.type AND l1.id = q.id
-                 UNION SELECT e.alt_type, e.alt_id FROM entries e WHERE e.subject_type = q.type AND e.subject_id = q.id AND e.alt_id IS NOT NULL AND e.subject_id IS NOT NULL
-                 UNION SELECT e.subject_type, e.subject_id FROM entries e WHERE e.alt_type = q.type AND e.alt_id = q.id AND e.subject_id IS NOT NULL AND e.alt_id IS NOT NULL
-               ) AS x`,
+              text: TRACE_SQL.identities,
               values: [frontier.map((f) => f.g), frontier.map((f) => f.s.type), frontier.map((f) => f.s.id)],
             })
           ).rows,
@@ -143,7 +168,7 @@ export class PostgresTracing implements TracingStore {
         (
           await c.query<{ type: Subject['type']; id: string; person_id: string }>({
             name: 'trace-person-ids',
-            text: 'SELECT l.type, l.id, l.person_id FROM unnest($1::text[], $2::text[]) AS q(type, id) JOIN person_links l ON l.type = q.type AND l.id = q.id',
+            text: TRACE_SQL.personIds,
             values: [subjects.map((s) => s.type), subjects.map((s) => s.id)],
           })
         ).rows,
@@ -161,7 +186,7 @@ export class PostgresTracing implements TracingStore {
             name: 'trace-subjects-of-persons',
             // = ANY of an array: index probes however many people; a join on the unnested list was
             // planned as a hash join over the whole registry (a million people: 465 ms).
-            text: 'SELECT type, id, person_id FROM person_links WHERE person_id = ANY($1::text[])',
+            text: TRACE_SQL.subjectsOfPersons,
             values: [personIds],
           })
         ).rows,
@@ -177,12 +202,7 @@ export class PostgresTracing implements TracingStore {
           await c.query<TraceDbRow>({
             name: 'trace-entries-of',
             // LATERAL for the same reason as identitiesOfEach: an exposure asks for every case at once.
-            text: `SELECT DISTINCT x.* FROM unnest($1::text[], $2::text[]) AS q(type, id)
-             CROSS JOIN LATERAL (
-               SELECT ${TRACE_COLUMNS} FROM entries e WHERE e.subject_type = q.type AND e.subject_id = q.id AND e.subject_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
-               UNION ALL
-               SELECT ${TRACE_COLUMNS} FROM entries e WHERE e.alt_type = q.type AND e.alt_id = q.id AND e.alt_id IS NOT NULL AND ${AT} BETWEEN $3 AND $4
-             ) AS x`,
+            text: TRACE_SQL.entriesOf,
             values: params,
           })
         ).rows;
@@ -190,21 +210,12 @@ export class PostgresTracing implements TracingStore {
       return (
         await c.query<TraceDbRow>({
           name: 'trace-entries-of-blind',
-          text: `SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_index = ANY($1::text[]) AND blind_index IS NOT NULL AND ${AT} BETWEEN $2 AND $3
-           UNION
-           SELECT ${TRACE_COLUMNS} FROM entries WHERE blind_alt = ANY($1::text[]) AND blind_alt IS NOT NULL AND ${AT} BETWEEN $2 AND $3`,
+          text: TRACE_SQL.entriesOfBlind,
           values: [keys.indexes, fromMs, toMs],
         })
       ).rows;
     });
     return rows.map(traceEntryOf).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
-  }
-
-  async entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]> {
-    const rows = await this.db.read(
-      async (c) => (await c.query<TraceDbRow>({ name: 'trace-entries-at', text: `SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = $1 AND ${AT} BETWEEN $2 AND $3 ORDER BY ${AT}, entry_id`, values: [venueId, fromMs, toMs] })).rows,
-    );
-    return rows.map(traceEntryOf);
   }
 
   async entriesInWindows(windows: readonly VenueWindow[]): Promise<TraceEntry[]> {
@@ -218,11 +229,7 @@ export class PostgresTracing implements TracingStore {
         (
           await c.query<TraceDbRow>({
             name: 'trace-entries-in-windows',
-            text: `SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
-             JOIN entries e ON e.venue_id = w.venue AND e.recorded_at BETWEEN w.from_ms AND w.to_ms AND e.corrected_at IS NULL
-             UNION ALL
-             SELECT ${TRACE_COLUMNS} FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w(venue, from_ms, to_ms)
-             JOIN entries e ON e.venue_id = w.venue AND e.corrected_at BETWEEN w.from_ms AND w.to_ms`,
+            text: TRACE_SQL.entriesInWindows,
             values: [windows.map((w) => w.venueId), windows.map((w) => w.fromMs), windows.map((w) => w.toMs)],
           })
         ).rows,
@@ -237,8 +244,7 @@ export class PostgresTracing implements TracingStore {
         (
           await c.query<{ venue_id: string }>({
             name: 'trace-venues-with-exits',
-            text: `SELECT r.venue_id FROM unnest($1::text[], $2::int[], $3::int[]) AS r(venue_id, from_day, to_day)
-             WHERE EXISTS (SELECT 1 FROM entry_day_counts d WHERE d.venue_id = r.venue_id AND d.day BETWEEN r.from_day AND r.to_day AND d.exits > 0)`,
+            text: TRACE_SQL.venuesWithExits,
             values: [ranges.map((r) => r.venueId), ranges.map((r) => vnDayOf(r.fromMs)), ranges.map((r) => vnDayOf(r.toMs))],
           })
         ).rows,

@@ -143,12 +143,6 @@ export class SqliteTracing implements TracingStore {
     return [...rows.values()].map(traceEntryOf).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
   }
 
-  async entriesAt(venueId: string, fromMs: number, toMs: number): Promise<TraceEntry[]> {
-    return (this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = ? AND ${AT} BETWEEN ? AND ? ORDER BY ${AT}, entry_id`).all(venueId, fromMs, toMs) as TraceDbRow[]).map(
-      traceEntryOf,
-    );
-  }
-
   async entriesInWindows(windows: readonly VenueWindow[]): Promise<TraceEntry[]> {
     const stmt = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM entries WHERE venue_id = ? AND ${AT} BETWEEN ? AND ?`);
     const rows: TraceDbRow[] = [];
