@@ -3,7 +3,7 @@ import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import type { Subject, VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
 import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, dwellMsOf, firstKeyOf, identityUnion, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
 import { BOM, safeCell, vnTime } from './trace-csv.ts';
 import { stringify } from 'csv-stringify/sync';
 
@@ -158,26 +158,18 @@ export async function exposure(
     const first = Math.min(...caseVisits.map((v) => v.visit.from));
     const last = Math.max(...caseVisits.map((v) => v.visit.from));
     const entries = (entriesByVenue.get(venueId) ?? []).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
-    const union = new KeyUnion();
-    const plain = new Map<string, Subject>();
-    for (const e of entries) {
-      if (e.subject && e.altSubject) union.union(subjectKeyText(e.subject), subjectKeyText(e.altSubject));
-      if (e.blindIndex && e.blindAlt) union.union(`b:${e.blindIndex}`, `b:${e.blindAlt}`);
-      for (const s of [e.subject, e.altSubject]) if (s) plain.set(subjectKeyText(s), s);
-    }
-    for (const key of plain.keys()) {
-      const personId = personIds.get(key);
-      if (personId !== undefined) union.union(key, `p:${personId}`);
-    }
+    const union = identityUnion(entries, personIds);
+    const plain = new Set<string>();
+    for (const e of entries) for (const s of [e.subject, e.altSubject]) if (s) plain.add(subjectKeyText(s));
     // The case a person is, if any: through any identifier of theirs at this venue.
     const caseOfPerson = new Map<string, number>();
-    for (const [key] of plain) {
+    for (const key of plain) {
       // An identifier on two case lines is taken as the later one, as the case of this person.
       const c = casesOfKey.get(key)?.at(-1);
       if (c !== undefined) caseOfPerson.set(union.find(key), c);
     }
     const keyOf = (e: TraceEntry): string | undefined => {
-      const k = e.subject ? subjectKeyText(e.subject) : e.altSubject ? subjectKeyText(e.altSubject) : e.blindIndex ? `b:${e.blindIndex}` : e.sealedSubject ? `e:${e.entryId}` : undefined;
+      const k = firstKeyOf(e);
       return k === undefined ? undefined : union.find(k);
     };
     const exposed = new Set<string>();

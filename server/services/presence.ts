@@ -1,3 +1,4 @@
+import { subjectKeyText } from '../../common/subject-id.ts';
 import type { VenueKind } from '../../common/wire.ts';
 import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
 
@@ -88,6 +89,34 @@ export function overlapMs(a: Interval, b: Interval): number {
 }
 
 export const widen = (v: Interval, marginMs: number): Interval => ({ from: v.from - marginMs, to: v.to + marginMs });
+
+/** A blind index as a key beside plain identifiers (`type:id`). */
+export const blindKey = (b: string): string => `b:${b}`;
+
+/** Identifiers read together (one QR) or linked in the person registry are one person. */
+export function identityUnion(entries: readonly TraceEntry[], personIdOf: ReadonlyMap<string, string>): KeyUnion {
+  const union = new KeyUnion();
+  for (const e of entries) {
+    if (e.subject && e.altSubject) union.union(subjectKeyText(e.subject), subjectKeyText(e.altSubject));
+    if (e.blindIndex && e.blindAlt) union.union(blindKey(e.blindIndex), blindKey(e.blindAlt));
+    for (const s of [e.subject, e.altSubject]) {
+      if (!s) continue;
+      const key = subjectKeyText(s);
+      const person = personIdOf.get(key);
+      if (person !== undefined) union.union(key, `p:${person}`);
+    }
+  }
+  return union;
+}
+
+/** The key an entry's person is first known by: an identifier, a blind index, or (sealed, unindexed) the entry itself. */
+export function firstKeyOf(e: TraceEntry): string | undefined {
+  if (e.subject) return subjectKeyText(e.subject);
+  if (e.altSubject) return subjectKeyText(e.altSubject);
+  if (e.blindIndex) return blindKey(e.blindIndex);
+  if (e.sealedSubject) return `e:${e.entryId}`;
+  return undefined;
+}
 
 /** Union-find over string keys: identifiers seen together (one QR, one person link) are one person. */
 export class KeyUnion {

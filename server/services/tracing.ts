@@ -4,7 +4,7 @@ import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import { VENUE_KINDS, type Subject, type SubjectType, type VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
 import type { TraceEntry, TraceKeys, VenueWindow } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, KeyUnion, dwellMsOf, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, blindKey, dwellMsOf, firstKeyOf, identityUnion, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
 
 /**
  * Contacts of a case ("truy vết"): the case's visits in a window, and everyone else whose presence
@@ -157,8 +157,6 @@ export function canonicalSubject(subjects: Iterable<Subject>): Subject | null {
   }
   return best;
 }
-
-const blindKey = (b: string): string => `b:${b}`;
 
 /** Does this entry belong to one of the people in `keys`? */
 export function matchesKeys(e: TraceEntry, keys: ReadonlySet<string>): boolean {
@@ -315,30 +313,6 @@ class Tracer {
       ...(subject === null && f.entry.sealedSubject ? { sealed: { entryId: f.entry.entryId, sealedSubject: f.entry.sealedSubject } } : {}),
     };
   }
-}
-
-/** Identifiers read together (one QR) or linked in the person registry are one person. */
-function identityUnion(entries: readonly TraceEntry[], personIdOf: ReadonlyMap<string, string>): KeyUnion {
-  const union = new KeyUnion();
-  for (const e of entries) {
-    if (e.subject && e.altSubject) union.union(subjectKeyText(e.subject), subjectKeyText(e.altSubject));
-    if (e.blindIndex && e.blindAlt) union.union(blindKey(e.blindIndex), blindKey(e.blindAlt));
-    for (const s of [e.subject, e.altSubject]) {
-      if (!s) continue;
-      const key = subjectKeyText(s);
-      const person = personIdOf.get(key);
-      if (person !== undefined) union.union(key, `p:${person}`);
-    }
-  }
-  return union;
-}
-
-function firstKeyOf(e: TraceEntry): string | undefined {
-  if (e.subject) return subjectKeyText(e.subject);
-  if (e.altSubject) return subjectKeyText(e.altSubject);
-  if (e.blindIndex) return blindKey(e.blindIndex);
-  if (e.sealedSubject) return `e:${e.entryId}`;
-  return undefined;
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
