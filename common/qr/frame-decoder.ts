@@ -1,5 +1,6 @@
 import { getDefaultScanner, scanGrayBuffer, ZBarConfigType, ZBarSymbolType, type ZBarScanner } from '@undecaf/zbar-wasm';
 import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, encodeFormats, prepareZXingModule, TEXT_MODES, type ZXingReaderModule, type ZXingReaderOptions } from 'zxing-wasm/reader';
+import { findFinderCandidates, paintRepair, repairsFor } from './finder-repair.ts';
 import type { Gray8 } from './qr-decoder.ts';
 
 /**
@@ -15,8 +16,10 @@ import type { Gray8 } from './qr-decoder.ts';
  * ZXing-C++ with its local-average binarizer on every frame, then with tryHarder on the halved frame
  * in both polarities (dark-mode screens, low light); then in turn its global-histogram binarizer (glare, screens), tryHarder with denoising
  * on the region where a code was last detected but not decoded, doubled when small (few pixels per
- * module, strong perspective), ZBar on the halved frame (blur), ZBar at full resolution one tile at
- * a time (codes crossed by cracks), and tryHarder on the whole frame.
+ * module, strong perspective), a finder-pattern repair (two finder patterns of a code seen, the third
+ * hidden by glare or a finger: one painted where the two say it must be, common/qr/finder-repair.ts),
+ * ZBar on the halved frame (blur), ZBar at full resolution one tile at a time (codes crossed by
+ * cracks), and tryHarder on the whole frame.
  *
  * A text is accepted only from a symbol whose error correction succeeded (both libraries check the
  * Reed-Solomon blocks) and that is valid UTF-8; two different texts in one frame are both refused.
@@ -75,6 +78,12 @@ function tileBox(f: Gray8, t: { col: number; row: number }): { box: Box; area: n
   const y0 = t.row * (f.height - h);
   return { box: { x0, y0, x1: x0 + w, y1: y0 + h }, area: w * h };
 }
+
+/**
+ * Painted finder patterns tried per frame, the likeliest first: on field frames 20-43 a repair that
+ * reads does so at the first to third try; QR-like noise offers a hundred pairs that all fail.
+ */
+const MAX_REPAIRS = 6;
 
 /** A region this small (px) is doubled before the region pass. */
 const SMALL_REGION = 360;
@@ -313,6 +322,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const halfOptions = zxingOptions({ tryHarder: true, tryInvert: true, tryDownscale: false });
   const global = zxingOptions({ binarizer: 'GlobalHistogram', tryInvert: true, returnErrors: true });
   const harder = zxingOptions({ tryHarder: true, tryInvert: true, tryDenoise: true, tryDownscale: false });
+  // A repaired crop: the code fills it, at the frame's own scale.
+  const repairOptions = zxingOptions({ tryDownscale: false });
   /** Where a code was last seen but perhaps not read, and for how many more frames to look there. */
   let region: { box: Box; ttl: number } | undefined;
   /** Frames left during which a second code seen in view forbids taking a lone text. */
@@ -344,6 +355,21 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const part = crop(f, box);
         // A small code (few pixels per module) is found and sampled more surely at twice the size.
         return { texts: zxingRead(zxing, isSmall(box) ? double(part) : part, harder).texts };
+      },
+    },
+    {
+      name: 'zxing-repair',
+      run: (f) => {
+        const lastSeen = region?.box;
+        for (const r of repairsFor(f, findFinderCandidates(f)).slice(0, MAX_REPAIRS)) {
+          const found = zxingRead(zxing, paintRepair(f, r), repairOptions);
+          if (found.texts.length === 0) continue;
+          // ZXing-C++ never saw this code (a finder was missing): a code it saw recently elsewhere is a
+          // second one in view, and a lone text then is withheld like any other.
+          const isElsewhere = lastSeen !== undefined && !r.corners.some(([x, y]) => x >= lastSeen.x0 && x <= lastSeen.x1 && y >= lastSeen.y0 && y <= lastSeen.y1);
+          return { texts: found.texts, seen: isElsewhere ? 2 : (found.seen ?? 1) };
+        }
+        return { texts: [] };
       },
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
