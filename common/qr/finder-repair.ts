@@ -28,6 +28,8 @@ const BLOCK = 16;
  * (σ ≈ 8 levels on the field frames) stays under it after the 2×2 sampling, ink on paper is far above.
  */
 const MIN_RANGE = 48;
+/** Rows scanned: every other one crosses the 3-module core of a finder of 2 px modules three times (two hits needed). */
+const ROW_STEP = 2;
 /** Finder patterns smaller than this (px per module) are not sought: nothing reads them anyway. */
 const MIN_MODULE = 1.8;
 /** More candidates than this: a busy scene (text, a grid), not two finders of one code. */
@@ -147,26 +149,41 @@ export function findFinderCandidates(img: Gray8): FinderCandidate[] {
     return { runs, mid: at - (back[0] as number) + 1 + ((runs[2] as number) - 1) / 2 };
   };
   const found: FinderCandidate[] = [];
-  for (let y = 0; y < h; y += 2) {
-    const runs = [0, 0, 0, 0, 0];
-    let state = 0;
-    for (let x = 0; x <= w; x++) {
-      const dark = x < w && isDark(x, y);
-      const wantDark = state % 2 === 0;
-      if (dark === wantDark) {
-        runs[state] = (runs[state] as number) + 1;
+  const bits = new Uint8Array(w);
+  const lens = new Int32Array(w);
+  const ends = new Int32Array(w);
+  for (let y = 0; y < h; y += ROW_STEP) {
+    // The row in dark (1) and light (0), flat blocks light: most of a scene is skipped here.
+    const levelRow = ((y / BLOCK) | 0) * t.cols;
+    const r = y * w;
+    let isAnyDark = false;
+    for (let bx = 0; bx < t.cols; bx++) {
+      const l = t.level[levelRow + bx] as number;
+      const x0 = bx * BLOCK;
+      const x1 = Math.min(w, x0 + BLOCK);
+      if (l < 0) {
+        bits.fill(0, x0, x1);
         continue;
       }
-      if (state < 4) {
-        if (state === 0 && runs[0] === 0) continue;
-        state++;
-        runs[state] = 1;
-        continue;
-      }
-      // Five runs complete at the end of the last dark run.
+      isAnyDark = true;
+      for (let x = x0; x < x1; x++) bits[x] = (data[r + x] as number) < l ? 1 : 0;
+    }
+    if (!isAnyDark) continue;
+    // Run lengths, then every five runs that start with a dark one.
+    let n = 0;
+    let from = 0;
+    for (let x = 1; x <= w; x++) {
+      if (x < w && bits[x] === bits[x - 1]) continue;
+      lens[n] = x - from;
+      ends[n] = x;
+      n++;
+      from = x;
+    }
+    for (let k = bits[0] === 1 ? 0 : 1; k + 4 < n; k += 2) {
+      const runs: [number, number, number, number, number] = [lens[k] as number, lens[k + 1] as number, lens[k + 2] as number, lens[k + 3] as number, lens[k + 4] as number];
       if (isFinderRuns(runs)) {
         const total = runs.reduce((a, b) => a + b, 0);
-        const cx = Math.round(x - (runs[4] as number) - (runs[3] as number) - (runs[2] as number) / 2);
+        const cx = Math.round((ends[k + 4] as number) - runs[4] - runs[3] - runs[2] / 2);
         const down = crossRuns(cx, y, false, Math.ceil(total / 2));
         if (down) {
           const cy = Math.round(down.mid);
@@ -187,13 +204,6 @@ export function findFinderCandidates(img: Gray8): FinderCandidate[] {
           }
         }
       }
-      // Slide by two runs: the last dark run may start the next pattern.
-      runs[0] = runs[2] as number;
-      runs[1] = runs[3] as number;
-      runs[2] = runs[4] as number;
-      runs[3] = 1;
-      runs[4] = 0;
-      state = 3;
     }
   }
   return found.filter((f) => f.hits >= 2);
