@@ -113,7 +113,8 @@ interface Pass {
   name: string;
   /** Pixels the pass will work on (0: nothing to do on this frame); the whole frame by default. */
   pixels?(frame: Gray8): number;
-  run(frame: Gray8): Promise<Found> | Found;
+  /** `deadline`: when the frame's budget ends (`now()` time); a pass made of several tries stops there. */
+  run(frame: Gray8, deadline: number): Promise<Found> | Found;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -357,11 +358,14 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         return { texts: zxingRead(zxing, isSmall(box) ? double(part) : part, harder).texts };
       },
     },
+    { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
     {
       name: 'zxing-repair',
-      run: (f) => {
+      run: (f, deadline) => {
         const lastSeen = region?.box;
         for (const r of repairsFor(f, findFinderCandidates(f)).slice(0, MAX_REPAIRS)) {
+          // Each try is one ZXing-C++ call on a crop (1-3 ms): QR-like noise offers six that all fail.
+          if (now() > deadline) break;
           const found = zxingRead(zxing, paintRepair(f, r), repairOptions);
           if (found.texts.length === 0) continue;
           // ZXing-C++ never saw this code (a finder was missing): a code it saw recently elsewhere is a
@@ -372,7 +376,6 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         return { texts: [] };
       },
     },
-    { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
     // Halved: a quarter of the cost and half the sensor noise. A small frame (a photograph, a crop)
     // cannot spare the pixels: smoothed at full size instead (reads a crumpled print of ZXing's
     // photo set, qrcode-4/08, that the halved frame does not; found on that set, which the bench scores).
@@ -397,7 +400,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   // Every pass once on a small noisy frame before the first camera frame: the engine compiles each
   // pass's code on its first run (tens of ms), which would otherwise fall on a citizen's frame.
   const warm = { data: Uint8Array.from({ length: 320 * 240 }, (_, i) => (i * 2654435761) >>> 24), width: 320, height: 240 };
-  for (const pass of passes) await pass.run(warm);
+  for (const pass of passes) await pass.run(warm, Infinity);
   let next = 0;
   let frameCount = 0;
 
@@ -442,7 +445,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const usualMs = (cost.get(pass.name) ?? 0) * mpx;
         if (!isForced && now() - t0 + usualMs > budget) continue;
         const p0 = now();
-        const found = await pass.run(frame);
+        const found = await pass.run(frame, t0 + budget);
         const perMpx = (now() - p0) / mpx;
         // Up at once, down slowly: an underestimate costs the budget, an overestimate only a turn.
         const usual = cost.get(pass.name) ?? perMpx;
