@@ -1,5 +1,6 @@
 import { getDefaultScanner, scanGrayBuffer, ZBarConfigType, ZBarSymbolType, type ZBarScanner } from '@undecaf/zbar-wasm';
 import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, encodeFormats, prepareZXingModule, TEXT_MODES, type ZXingReaderModule, type ZXingReaderOptions } from 'zxing-wasm/reader';
+import { findFinderCandidates, paintRepair, repairsFor } from './finder-repair.ts';
 import type { Gray8 } from './qr-decoder.ts';
 
 /**
@@ -15,8 +16,10 @@ import type { Gray8 } from './qr-decoder.ts';
  * ZXing-C++ with its local-average binarizer on every frame, then with tryHarder on the halved frame
  * in both polarities (dark-mode screens, low light); then in turn its global-histogram binarizer (glare, screens), tryHarder with denoising
  * on the region where a code was last detected but not decoded, doubled when small (few pixels per
- * module, strong perspective), ZBar on the halved frame (blur), ZBar at full resolution one tile at
- * a time (codes crossed by cracks), and tryHarder on the whole frame.
+ * module, strong perspective), a finder-pattern repair (two finder patterns of a code seen, the third
+ * hidden by glare or a finger: one painted where the two say it must be, common/qr/finder-repair.ts),
+ * ZBar on the halved frame (blur), ZBar at full resolution one tile at a time (codes crossed by
+ * cracks), and tryHarder on the whole frame.
  *
  * A text is accepted only from a symbol whose error correction succeeded (both libraries check the
  * Reed-Solomon blocks) and that is valid UTF-8; two different texts in one frame are both refused.
@@ -76,6 +79,12 @@ function tileBox(f: Gray8, t: { col: number; row: number }): { box: Box; area: n
   return { box: { x0, y0, x1: x0 + w, y1: y0 + h }, area: w * h };
 }
 
+/**
+ * Painted finder patterns tried per frame, the likeliest first: on field frames 20-43 a repair that
+ * reads does so at the first to third try; QR-like noise offers a hundred pairs that all fail.
+ */
+const MAX_REPAIRS = 6;
+
 /** A region this small (px) is doubled before the region pass. */
 const SMALL_REGION = 360;
 /** Frames to keep looking at a region after a code was last seen there. */
@@ -104,7 +113,8 @@ interface Pass {
   name: string;
   /** Pixels the pass will work on (0: nothing to do on this frame); the whole frame by default. */
   pixels?(frame: Gray8): number;
-  run(frame: Gray8): Promise<Found> | Found;
+  /** `deadline`: when the frame's budget ends (`now()` time); a pass made of several tries stops there. */
+  run(frame: Gray8, deadline: number): Promise<Found> | Found;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -313,6 +323,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const halfOptions = zxingOptions({ tryHarder: true, tryInvert: true, tryDownscale: false });
   const global = zxingOptions({ binarizer: 'GlobalHistogram', tryInvert: true, returnErrors: true });
   const harder = zxingOptions({ tryHarder: true, tryInvert: true, tryDenoise: true, tryDownscale: false });
+  // A repaired crop: the code fills it, at the frame's own scale.
+  const repairOptions = zxingOptions({ tryDownscale: false });
   /** Where a code was last seen but perhaps not read, and for how many more frames to look there. */
   let region: { box: Box; ttl: number } | undefined;
   /** Frames left during which a second code seen in view forbids taking a lone text. */
@@ -347,6 +359,23 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       },
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
+    {
+      name: 'zxing-repair',
+      run: (f, deadline) => {
+        const lastSeen = region?.box;
+        for (const r of repairsFor(f, findFinderCandidates(f)).slice(0, MAX_REPAIRS)) {
+          // Each try is one ZXing-C++ call on a crop (1-3 ms): QR-like noise offers six that all fail.
+          if (now() > deadline) break;
+          const found = zxingRead(zxing, paintRepair(f, r), repairOptions);
+          if (found.texts.length === 0) continue;
+          // ZXing-C++ never saw this code (a finder was missing): a code it saw recently elsewhere is a
+          // second one in view, and a lone text then is withheld like any other.
+          const isElsewhere = lastSeen !== undefined && !r.corners.some(([x, y]) => x >= lastSeen.x0 && x <= lastSeen.x1 && y >= lastSeen.y0 && y <= lastSeen.y1);
+          return { texts: found.texts, seen: isElsewhere ? 2 : (found.seen ?? 1) };
+        }
+        return { texts: [] };
+      },
+    },
     // Halved: a quarter of the cost and half the sensor noise. A small frame (a photograph, a crop)
     // cannot spare the pixels: smoothed at full size instead (reads a crumpled print of ZXing's
     // photo set, qrcode-4/08, that the halved frame does not; found on that set, which the bench scores).
@@ -371,7 +400,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   // Every pass once on a small noisy frame before the first camera frame: the engine compiles each
   // pass's code on its first run (tens of ms), which would otherwise fall on a citizen's frame.
   const warm = { data: Uint8Array.from({ length: 320 * 240 }, (_, i) => (i * 2654435761) >>> 24), width: 320, height: 240 };
-  for (const pass of passes) await pass.run(warm);
+  for (const pass of passes) await pass.run(warm, Infinity);
   let next = 0;
   let frameCount = 0;
 
@@ -416,7 +445,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const usualMs = (cost.get(pass.name) ?? 0) * mpx;
         if (!isForced && now() - t0 + usualMs > budget) continue;
         const p0 = now();
-        const found = await pass.run(frame);
+        const found = await pass.run(frame, t0 + budget);
         const perMpx = (now() - p0) / mpx;
         // Up at once, down slowly: an underestimate costs the budget, an overestimate only a turn.
         const usual = cost.get(pass.name) ?? perMpx;
