@@ -112,7 +112,7 @@ describe.skipIf(!hasPostgres)('postgres cluster', () => {
       await Promise.all(stores.map((s) => s.close()));
       const client = new pg.Client({ connectionString: url });
       await client.connect();
-      expect((await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 10 }, { version: 20 }, { version: 30 }, { version: 40 }, { version: 50 }]);
+      expect((await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 10 }, { version: 20 }, { version: 30 }, { version: 40 }, { version: 50 }, { version: 60 }]);
       await client.query("INSERT INTO schema_migrations (version, name) VALUES (9990, 'from the future')");
       await client.end();
       const err = await openStore(url).catch((e: unknown) => e);

@@ -43,6 +43,7 @@ import { pgMigration0020 } from './migrations/0020-tracing.ts';
 import { pgMigration0030 } from './migrations/0030-deployment.ts';
 import { pgMigration0040 } from './migrations/0040-ingest-function.ts';
 import { pgMigration0050 } from './migrations/0050-day-counts.ts';
+import { pgMigration0060 } from './migrations/0060-trace-windows.ts';
 import { PostgresDeployment } from './deployment.ts';
 import type { PgRunner } from './runner.ts';
 import { PostgresTracing } from './tracing.ts';
@@ -50,7 +51,7 @@ import { PostgresTrustList } from './trust-list.ts';
 import { PostgresSeedLoader } from './seed-load.ts';
 import { dayOfPartition, existingPartitions, makeDayPartitions, vnDay, vnDayStart } from './partitions.ts';
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030, pgMigration0040, pgMigration0050];
+export const PG_MIGRATIONS: readonly PgMigration[] = [pgMigration0010, pgMigration0020, pgMigration0030, pgMigration0040, pgMigration0050, pgMigration0060];
 
 const DAY_MS = 86_400_000;
 /** Partitions made ahead of today, so a kiosk's entries never wait on DDL at midnight. */
