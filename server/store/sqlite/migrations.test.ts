@@ -73,3 +73,17 @@ describe('server migration 0080-tracing', () => {
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/entries_venue_at/);
   });
 });
+
+describe('server migration 0110-trace-windows', () => {
+  it('reads the windows around a visit from the index alone, and the venue report by effective time still uses an index', async () => {
+    const { SERVER_MIGRATIONS } = await import('./sqlite-store.ts');
+    const db = new Database(':memory:');
+    expect(migrate(db, SERVER_MIGRATIONS, 'server', 110)).toBe(110);
+    const AT = 'coalesce(corrected_at, recorded_at)';
+    const detail = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('v', 0, 10) as Array<{ detail: string }>).map((p) => p.detail).join(' ');
+    expect(detail(`SELECT entry_id, venue_id, ${AT} AS at, direction, subject_type, subject_id, alt_type, alt_id, sealed_subject, blind_index, blind_alt FROM entries WHERE venue_id = ? AND ${AT} BETWEEN ? AND ?`)).toMatch(
+      /USING COVERING INDEX entries_venue_trace/,
+    );
+    expect(detail(`SELECT count(*) FROM entries WHERE venue_id = ? AND ${AT} >= ? AND ${AT} < ?`)).toMatch(/USING (COVERING )?INDEX entries_venue_trace/);
+  });
+});

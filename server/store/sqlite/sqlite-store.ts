@@ -63,6 +63,7 @@ import { serverMigration0080 } from './migrations/0080-tracing.ts';
 import { SqliteTracing } from './tracing.ts';
 import { serverMigration0090 } from './migrations/0090-deployment.ts';
 import { serverMigration0100 } from './migrations/0100-day-counts.ts';
+import { serverMigration0110 } from './migrations/0110-trace-windows.ts';
 import { SqliteDeployment } from './deployment.ts';
 import { SqliteTrustList } from './trust-list.ts';
 import { SqliteSeedLoader } from './seed-load.ts';
@@ -78,6 +79,7 @@ export const SERVER_MIGRATIONS: readonly Migration<Database.Database>[] = [
   serverMigration0080,
   serverMigration0090,
   serverMigration0100,
+  serverMigration0110,
 ];
 
 /**
