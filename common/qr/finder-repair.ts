@@ -95,16 +95,21 @@ function thresholds(img: Gray8): Thresholds {
  * every run within half a module): at 3 px per module a blurred, noisy ring is 2-5 px wide.
  */
 function isFinderRuns(r: readonly number[]): boolean {
-  const total = (r[0] as number) + (r[1] as number) + (r[2] as number) + (r[3] as number) + (r[4] as number);
-  const m = total / 7;
+  return isFinder5(r[0] as number, r[1] as number, r[2] as number, r[3] as number, r[4] as number);
+}
+
+/**
+ * The same on five numbers: the row scan calls it for every five runs of every other row (hundreds
+ * of thousands on a frame crossed by cracks), where an array per call made the search cost 13-60 ms
+ * CPU by garbage collection alone.
+ */
+function isFinder5(a: number, b: number, c: number, d: number, e: number): boolean {
+  const m = (a + b + c + d + e) / 7;
   if (m < MIN_MODULE) return false;
-  const c = r[2] as number;
   if (c < 2 * m || c > 4.2 * m) return false;
-  for (const i of [0, 1, 3, 4]) {
-    const v = r[i] as number;
-    if (v < 0.4 * m || v > 1.9 * m) return false;
-  }
-  return true;
+  const lo = 0.4 * m;
+  const hi = 1.9 * m;
+  return a >= lo && a <= hi && b >= lo && b <= hi && d >= lo && d <= hi && e >= lo && e <= hi;
 }
 
 /**
@@ -180,8 +185,8 @@ export function findFinderCandidates(img: Gray8): FinderCandidate[] {
       from = x;
     }
     for (let k = bits[0] === 1 ? 0 : 1; k + 4 < n; k += 2) {
-      const runs: [number, number, number, number, number] = [lens[k] as number, lens[k + 1] as number, lens[k + 2] as number, lens[k + 3] as number, lens[k + 4] as number];
-      if (isFinderRuns(runs)) {
+      if (isFinder5(lens[k] as number, lens[k + 1] as number, lens[k + 2] as number, lens[k + 3] as number, lens[k + 4] as number)) {
+        const runs: [number, number, number, number, number] = [lens[k] as number, lens[k + 1] as number, lens[k + 2] as number, lens[k + 3] as number, lens[k + 4] as number];
         const total = runs.reduce((a, b) => a + b, 0);
         const cx = Math.round((ends[k + 4] as number) - runs[4] - runs[3] - runs[2] / 2);
         const down = crossRuns(cx, y, false, Math.ceil(total / 2));
