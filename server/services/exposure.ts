@@ -2,8 +2,8 @@ import { KioskError } from '../../common/errors.ts';
 import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import type { Subject, VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
-import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, dwellMsOf, firstKeyOf, identityUnion, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import type { TraceEntry } from '../store/tracing.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, dwellMsOf, firstKeyOf, identityUnion, overlapMs, presencesOf, subjectsSeen, widen, windowsAroundVisits, type DwellTable, type Presence } from './presence.ts';
 import { BOM, safeCell, vnTime } from './trace-csv.ts';
 import { stringify } from 'csv-stringify/sync';
 
@@ -127,22 +127,12 @@ export async function exposure(
   // needed only where an exit scan may close a presence late: a venue without exit scans around the
   // case visits (from the daily roll-up) needs the dwell time alone. So each venue reads the merged
   // windows around its case visits, all venues in one round trip.
-  const plans: Array<{ venueId: string; venue: Venue; dwellMs: number; caseVisits: Array<{ caseIndex: number; visit: Presence }>; span: VenueWindow }> = [];
+  const plans: Array<{ venueId: string; venue: Venue; dwellMs: number; caseVisits: Array<{ caseIndex: number; visit: Presence }>; visits: Presence[] }> = [];
   for (const [venueId, caseVisits] of visitsByVenue) {
     const venue = await venueOf(venueId);
-    const dwellMs = dwellMsOf(venue.kind, dwell);
-    const longReach = window.marginMs + Math.max(maxStayMs, dwellMs);
-    const span = { venueId, fromMs: Math.min(...caseVisits.map((v) => v.visit.from)) - longReach, toMs: Math.max(...caseVisits.map((v) => v.visit.to)) + longReach };
-    plans.push({ venueId, venue, dwellMs, caseVisits, span });
+    plans.push({ venueId, venue, dwellMs: dwellMsOf(venue.kind, dwell), caseVisits, visits: caseVisits.map((v) => v.visit) });
   }
-  const withExits = await store.tracing.venuesWithExits(plans.map((p) => p.span));
-  const windows = plans.flatMap((p) =>
-    mergeWindows(
-      p.venueId,
-      p.caseVisits.map((v) => v.visit),
-      window.marginMs + (withExits.has(p.venueId) ? Math.max(maxStayMs, p.dwellMs) : p.dwellMs),
-    ),
-  );
+  const windows = await windowsAroundVisits(store.tracing, plans, window.marginMs, maxStayMs);
   const entriesByVenue = new Map<string, TraceEntry[]>();
   for (const e of await store.tracing.entriesInWindows(windows)) {
     const list = entriesByVenue.get(e.venueId);
@@ -150,17 +140,14 @@ export async function exposure(
     else entriesByVenue.set(e.venueId, [e]);
   }
   // The person registry for every identifier seen at any of the venues, in one question.
-  const seen = new Map<string, Subject>();
-  for (const list of entriesByVenue.values()) for (const e of list) for (const s of [e.subject, e.altSubject]) if (s) seen.set(subjectKeyText(s), s);
-  const personIds = await store.tracing.personIdsOf([...seen.values()]);
+  const personIds = await store.tracing.personIdsOf([...subjectsSeen([...entriesByVenue.values()].flat()).values()]);
   const rows: ExposureVenue[] = [];
   for (const { venueId, venue, dwellMs, caseVisits } of plans) {
     const first = Math.min(...caseVisits.map((v) => v.visit.from));
     const last = Math.max(...caseVisits.map((v) => v.visit.from));
     const entries = (entriesByVenue.get(venueId) ?? []).sort((a, b) => a.at - b.at || a.entryId.localeCompare(b.entryId));
     const union = identityUnion(entries, personIds);
-    const plain = new Set<string>();
-    for (const e of entries) for (const s of [e.subject, e.altSubject]) if (s) plain.add(subjectKeyText(s));
+    const plain = subjectsSeen(entries).keys();
     // The case a person is, if any: through any identifier of theirs at this venue.
     const caseOfPerson = new Map<string, number>();
     for (const key of plain) {

@@ -1,6 +1,6 @@
 import { subjectKeyText } from '../../common/subject-id.ts';
-import type { VenueKind } from '../../common/wire.ts';
-import type { TraceEntry, VenueWindow } from '../store/tracing.ts';
+import type { Subject, VenueKind } from '../../common/wire.ts';
+import type { TraceEntry, TracingStore, VenueWindow } from '../store/tracing.ts';
 
 /**
  * How long someone is taken to stay at a venue when only their entry scan is known (most venues
@@ -147,7 +147,7 @@ export class KeyUnion {
  * The windows [visit − reach, visit end + reach] of one venue's visits, overlapping ones merged:
  * what tracing and exposure read of a venue instead of the whole span from its first visit to its last.
  */
-export function mergeWindows(venueId: string, visits: readonly Interval[], reachMs: number): VenueWindow[] {
+function mergeWindows(venueId: string, visits: readonly Interval[], reachMs: number): VenueWindow[] {
   const sorted = visits.map((v) => ({ fromMs: v.from - reachMs, toMs: v.to + reachMs })).sort((a, b) => a.fromMs - b.fromMs);
   const out: VenueWindow[] = [];
   for (const w of sorted) {
@@ -156,4 +156,37 @@ export function mergeWindows(venueId: string, visits: readonly Interval[], reach
     else out.push({ venueId, ...w });
   }
   return out;
+}
+
+/**
+ * What trace and exposure read around visits: per venue, the merged windows from the dwell time plus
+ * margin before each visit to as long after it, or the 12-hour longest stay plus margin where the
+ * daily roll-up shows exit scans on those days (an exit may close a presence that began that early).
+ * A presence beginning outside these windows cannot overlap a visit widened by the margin.
+ */
+export async function windowsAroundVisits(
+  tracing: Pick<TracingStore, 'venuesWithExits'>,
+  venues: ReadonlyArray<{ venueId: string; dwellMs: number; visits: readonly Interval[] }>,
+  marginMs: number,
+  maxStayMs: number,
+): Promise<VenueWindow[]> {
+  if (venues.length === 0) return [];
+  const longReachOf = (dwellMs: number): number => marginMs + Math.max(maxStayMs, dwellMs);
+  const spans = venues.map((v) => ({
+    venueId: v.venueId,
+    fromMs: Math.min(...v.visits.map((x) => x.from)) - longReachOf(v.dwellMs),
+    toMs: Math.max(...v.visits.map((x) => x.to)) + longReachOf(v.dwellMs),
+  }));
+  const withExits = await tracing.venuesWithExits(spans);
+  return venues.flatMap((v) => mergeWindows(v.venueId, v.visits, withExits.has(v.venueId) ? longReachOf(v.dwellMs) : marginMs + v.dwellMs));
+}
+
+/** The plain identifiers entries carry (subject and second identifier), each once, keyed by subjectKeyText. */
+export function subjectsSeen(entries: Iterable<TraceEntry>): Map<string, Subject> {
+  const seen = new Map<string, Subject>();
+  for (const e of entries) {
+    if (e.subject) seen.set(subjectKeyText(e.subject), e.subject);
+    if (e.altSubject) seen.set(subjectKeyText(e.altSubject), e.altSubject);
+  }
+  return seen;
 }

@@ -106,7 +106,6 @@ describe('traceCase', () => {
     expect(r.contacts).toEqual([expect.objectContaining({ subject: CONTACT, degree: 'F1' })]);
   });
 
-
   it('names a contact who showed only a QID by the CCCD the person registry holds, and one the registry does not know by what they showed', async () => {
     const contactQid: Subject = { type: 'qid', id: 'QR000002654321' };
     const unknownQid: Subject = { type: 'qid', id: 'QR000003777777' };
@@ -117,6 +116,7 @@ describe('traceCase', () => {
     const r = await traceCase(store, query(CASE));
     expect(r.contacts.map((c) => c.subject)).toEqual([CONTACT, unknownQid]);
   });
+
   it('with depth 2 marks contacts of contacts F2, without repeating the case or an F1', async () => {
     const f2 = cccd('031195001111');
     const store = fakeStore([scan('A', 0, CASE), scan('A', 10, CONTACT), scan('B', 200, CONTACT), scan('B', 210, f2), scan('B', 220, CASE)], { A: 'market', B: 'market' });

@@ -3,8 +3,8 @@ import { KioskError } from '../../common/errors.ts';
 import { parseSubjectText, subjectKeyText } from '../../common/subject-id.ts';
 import { VENUE_KINDS, type Subject, type SubjectType, type VenueKind } from '../../common/wire.ts';
 import type { ServerStore, Venue } from '../store/store.ts';
-import type { TraceEntry, TraceKeys, VenueWindow } from '../store/tracing.ts';
-import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, blindKey, dwellMsOf, firstKeyOf, identityUnion, mergeWindows, overlapMs, presencesOf, widen, type DwellTable, type Presence } from './presence.ts';
+import type { TraceEntry, TraceKeys } from '../store/tracing.ts';
+import { DEFAULT_DWELL_MIN, DEFAULT_MAX_STAY_MS, blindKey, dwellMsOf, firstKeyOf, identityUnion, overlapMs, presencesOf, subjectsSeen, widen, windowsAroundVisits, type DwellTable, type Presence } from './presence.ts';
 
 /**
  * Contacts of a case ("truy vết"): the case's visits in a window, and everyone else whose presence
@@ -215,26 +215,19 @@ class Tracer {
 
   /**
    * Everyone else at the venues of `visits` whose presence overlaps a visit widened by the margin.
-   * Reads only the merged windows around the visits (as exposure does), all venues in one round trip:
-   * a presence that overlaps a widened visit began at most the dwell time before it (the 12-hour
-   * longest stay where an exit scan may close it late), so nothing outside those windows counts.
+   * Reads only the windows around the visits (windowsAroundVisits, as exposure does), all venues in
+   * one round trip.
    */
   async contactsOf(visits: readonly Presence[], marginMs: number, excluded: ReadonlySet<string>): Promise<Found[]> {
-    const plans: Array<{ venueId: string; dwellMs: number; visits: Presence[]; span: VenueWindow }> = [];
+    const plans: Array<{ venueId: string; dwellMs: number; visits: Presence[] }> = [];
     for (const [venueId, venueVisits] of groupBy(visits, (v) => v.venueId)) {
-      const dwellMs = dwellMsOf((await this.venue(venueId)).kind, this.dwell);
-      const longReach = marginMs + Math.max(this.maxStayMs, dwellMs);
-      const span = { venueId, fromMs: Math.min(...venueVisits.map((v) => v.from)) - longReach, toMs: Math.max(...venueVisits.map((v) => v.to)) + longReach };
-      plans.push({ venueId, dwellMs, visits: venueVisits, span });
+      plans.push({ venueId, dwellMs: dwellMsOf((await this.venue(venueId)).kind, this.dwell), visits: venueVisits });
     }
     if (plans.length === 0) return [];
-    const withExits = await this.store.tracing.venuesWithExits(plans.map((p) => p.span));
-    const windows = plans.flatMap((p) => mergeWindows(p.venueId, p.visits, marginMs + (withExits.has(p.venueId) ? Math.max(this.maxStayMs, p.dwellMs) : p.dwellMs)));
+    const windows = await windowsAroundVisits(this.store.tracing, plans, marginMs, this.maxStayMs);
     const read = (await this.store.tracing.entriesInWindows(windows)).filter((e) => !matchesKeys(e, excluded));
     // The person registry for everyone seen at any of the venues, in one question.
-    const plain = new Map<string, Subject>();
-    for (const e of read) for (const s of [e.subject, e.altSubject]) if (s) plain.set(subjectKeyText(s), s);
-    const personIdOf = await this.store.tracing.personIdsOf([...plain.values()]);
+    const personIdOf = await this.store.tracing.personIdsOf([...subjectsSeen(read).values()]);
     const byVenue = groupBy(read, (e) => e.venueId);
     const venues: Array<{ plan: (typeof plans)[number]; entries: TraceEntry[]; keyOf: (e: TraceEntry) => string | undefined; members: Map<string, Map<string, Subject>> }> = [];
     for (const plan of plans) {
