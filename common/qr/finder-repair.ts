@@ -1,3 +1,4 @@
+import { crop } from './crop.ts';
 import type { Gray8 } from './qr-decoder.ts';
 
 /**
@@ -348,12 +349,9 @@ export function paintRepair(img: Gray8, r: Repair): Gray8 {
   const ys = r.corners.map((c) => c[1]);
   const x0 = Math.max(0, Math.floor(Math.min(...xs) - pad));
   const y0 = Math.max(0, Math.floor(Math.min(...ys) - pad));
-  const x1 = Math.min(img.width, Math.ceil(Math.max(...xs) + pad));
-  const y1 = Math.min(img.height, Math.ceil(Math.max(...ys) + pad));
-  const w = x1 - x0;
-  const h = y1 - y0;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) out.set(img.data.subarray((y0 + y) * img.width + x0, (y0 + y) * img.width + x1), y * w);
+  const copy = crop(img, { x0, y0, x1: Math.min(img.width, Math.ceil(Math.max(...xs) + pad)), y1: Math.min(img.height, Math.ceil(Math.max(...ys) + pad)) });
+  const { width: w, height: h } = copy;
+  const out = copy.data;
   // Module coordinates (s, t) of a pixel relative to the finder's centre: invert [u v].
   const det = r.ux * r.vy - r.uy * r.vx;
   const reach = 4.5 * Math.SQRT2 * r.module + 1;
@@ -372,5 +370,5 @@ export function paintRepair(img: Gray8, r: Repair): Gray8 {
       out[y * w + x] = ring <= 1.5 || (ring > 2.5 && ring <= 3.5) ? dark : light;
     }
   }
-  return { data: out, width: w, height: h };
+  return copy;
 }

@@ -1,6 +1,7 @@
 import { getDefaultScanner, scanGrayBuffer, ZBarConfigType, ZBarSymbolType, type ZBarScanner } from '@undecaf/zbar-wasm';
 import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, encodeFormats, prepareZXingModule, TEXT_MODES, type ZXingReaderModule, type ZXingReaderOptions } from 'zxing-wasm/reader';
 import { findFinderCandidates, paintRepair, repairsFor } from './finder-repair.ts';
+import { crop, type Box } from './crop.ts';
 import type { Gray8 } from './qr-decoder.ts';
 
 /**
@@ -102,13 +103,6 @@ interface Found {
   /** Codes ZXing-C++ saw, read or not. */
   seen?: number;
 }
-interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
 interface Pass {
   name: string;
   /** Pixels the pass will work on (0: nothing to do on this frame); the whole frame by default. */
@@ -217,14 +211,6 @@ function double(img: Gray8): Gray8 {
     }
   }
   return { data: out, width: W, height: 2 * h };
-}
-
-function crop(img: Gray8, b: Box): Gray8 {
-  const w = b.x1 - b.x0;
-  const h = b.y1 - b.y0;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) out.set(img.data.subarray((b.y0 + y) * img.width + b.x0, (b.y0 + y) * img.width + b.x1), y * w);
-  return { data: out, width: w, height: h };
 }
 
 /**
