@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Subject } from '../../common/wire.ts';
 import { deploymentReport } from '../../server/services/deployment.ts';
 import { exposure } from '../../server/services/exposure.ts';
+import { subjectsSeen } from '../../server/services/presence.ts';
 import { entrySeedPlan, seedEntries } from '../../server/services/seed-entries.ts';
 import { traceCase } from '../../server/services/tracing.ts';
 import { PostgresStore } from '../../server/store/postgres/postgres-store.ts';
@@ -218,7 +219,7 @@ async function postgresPlans(url: string, store: PostgresStore, log: (line: stri
     // The windows a trace reads around the case's visits (a market's: 60 minutes of dwell and the margin either side).
     const windows = visits.map((x) => ({ venueId: x.venueId, fromMs: x.at - 90 * 60_000, toMs: x.at + 90 * 60_000 }));
     const around = await store.tracing.entriesInWindows(windows);
-    const seen = [...new Map(around.flatMap((e) => [e.subject, e.altSubject]).filter((x): x is Subject => x !== null).map((x) => [`${x.type}:${x.id}`, x])).values()];
+    const seen = [...subjectsSeen(around).values()];
     const plans: Record<string, string> = {
       caseIdentities: await explain(TRACE_SQL.identities, [[0], [first.type], [first.id]]),
       caseVisits: await explain(TRACE_SQL.entriesOf, [ids.map((x) => x.type), ids.map((x) => x.id), run.fromMs, run.toMs]),
