@@ -12,7 +12,7 @@ export type FrameReply =
       id: number;
       text: string | null;
       ms: number;
-      /** The decoder pass that read the text ("zxing", "zbar", ...). */
+      /** The decoder pass that read the text ("zxing", "zbar-half-2", ...). */
       decoder: string | null;
       /** Two different codes were read in this frame: neither was taken. */
       conflict?: number;
