@@ -242,7 +242,7 @@ function scanRows(data: Gray8['data'], w: number, h: number, t: Thresholds, hits
           else while (x < x1 && (data[r + x] as number) >= l) x++;
           run += x - start;
           if (x === x1) break;
-          if (isDarkRun && isFinder5(r0, r1, r2, r3, run)) hits.push(Math.round(x - run - r3 - r2 / 2), y, r0 + r1 + r2 + r3 + run);
+          if (isDarkRun && isFinder5(r0, r1, r2, r3, run)) hits.push(x - run - r3 - (r2 >> 1), y, r0 + r1 + r2 + r3 + run);
           r0 = r1;
           r1 = r2;
           r2 = r3;
@@ -254,7 +254,7 @@ function scanRows(data: Gray8['data'], w: number, h: number, t: Thresholds, hits
       }
       // A flat block (light) or the row's end.
       if (isDarkRun) {
-        if (isFinder5(r0, r1, r2, r3, run)) hits.push(Math.round(Math.min(x0, w) - run - r3 - r2 / 2), y, r0 + r1 + r2 + r3 + run);
+        if (isFinder5(r0, r1, r2, r3, run)) hits.push(Math.min(x0, w) - run - r3 - (r2 >> 1), y, r0 + r1 + r2 + r3 + run);
         r0 = r1;
         r1 = r2;
         r2 = r3;

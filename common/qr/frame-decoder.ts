@@ -70,6 +70,9 @@ export interface FrameDecoderOptions {
   now?: () => number;
 }
 
+/** The finder search's assumed cost before it has run twice: 1280×720 in 3.2 ms here (field frames 20-25). */
+const SEARCH_MS_PER_MPX = 3.5;
+
 /** A pass's assumed cost before it has run once: about one ZXing-C++ pass here (ZBar, tryHarder: five times that). */
 const PRIOR_MS_PER_MPX = 7;
 
@@ -171,6 +174,11 @@ interface Pass {
   isTurn?: boolean;
   /** One of ZBar's full-resolution tiles. */
   isTile?: boolean;
+  /**
+   * What must fit in the budget for the pass to start, ms, when that is not its usual cost: a pass of
+   * tries that stops itself at the deadline (the repair) needs room for its first step only.
+   */
+  fitMs?(frame: Gray8): number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -418,6 +426,9 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   let repairFrom = 0;
   /** The last repair try's cost, ms. */
   let lastTryMs = 0;
+  /** The last few finder searches' costs, ms per megapixel, but the first camera frame's (the engine compiling it). */
+  const searchPerMpx: number[] = [];
+  let searches = 0;
   const passes: Pass[] = [
     { name: 'zxing', run: (f) => zxingRead(zxing, f, fast) },
     { name: 'zxing-half', pixels: (f) => (f.width * f.height) / 4, run: (f) => zxingRead(zxing, halfOf(f), halfOptions) },
@@ -441,10 +452,17 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     {
       name: 'zxing-repair',
       isTurn: true,
+      // The least of the last few: the search costs about the same on every frame of a size, and a
+      // slow one is the engine compiling it (30 ms where 3 is usual on the first camera frames) or a
+      // busy machine; an estimate from it kept the repair off every lone frame after the first.
+      fitMs: (f) => ((searchPerMpx.length === 0 ? SEARCH_MS_PER_MPX : Math.min(...searchPerMpx)) * f.width * f.height) / 1e6 + lastTryMs,
       run: (f, deadline) => {
         const lastSeen = region?.box;
+        const s0 = now();
         const repairs = repairsFor(f, findFinderCandidates(f)).slice(0, MAX_REPAIRS);
-        // The search (4-6 ms) leaves room for one to three tries before the deadline. Each turn tries
+        if (searches++ > 0) searchPerMpx.push(((now() - s0) * 1e6) / (f.width * f.height));
+        if (searchPerMpx.length > 5) searchPerMpx.shift();
+        // The search (about 3 ms) leaves room for a few tries before the deadline. Each turn tries
         // the likeliest first (on a new frame of the scene it may read where it failed before), then
         // goes on from the try where the last turn's deadline stopped (the order is one of the pairs,
         // which a little shake does not change), so all six are tried over a few turns.
@@ -519,12 +537,14 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   // Every pass once on a frame with two finder patterns before the first camera frame: the engine
   // compiles each pass's code on its first run (tens of ms), which would otherwise fall on a
   // citizen's frame; the repair's tries too (the old warm-up frame had no pair, so they never ran).
-  // Not all of it: the finder search still costs 50-80 ms CPU on its first one or two field frames
-  // (6-13 ms after), more warm-up rounds did not change that, and the process's CPU time then also
+  // Not all of it: the finder search still costs about 20 ms CPU on its first one or two camera
+  // frames (3 after), more warm-up rounds did not change that, and the process's CPU time then also
   // holds the engine's background compilation of whatever else is hot.
   const warm = warmFrame();
   for (const pass of passes) await pass.run(warm, Infinity);
   repairFrom = 0;
+  searches = 0;
+  searchPerMpx.length = 0;
   region = undefined;
   const [lead, half, ...others] = passes as [Pass, Pass, ...Pass[]];
   const turnPasses = others.filter((p) => p.isTurn);
@@ -592,14 +612,14 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         // ZXing-C++ runs when nothing else has on this frame: every frame gets at least one pass, and
         // the halved frame right after it (the two: CPU p95 about 10 ms on field frames 20-43).
         const isForced = (ran.length === 0 && (pass === lead || pass === due)) || (pass === half && ran.length === 1 && ran[0] === lead.name);
-        const usualMs = (cost.get(pass.name) ?? 0) * mpx;
+        const usualMs = pass.fitMs?.(frame) ?? (cost.get(pass.name) ?? 0) * mpx;
         if (!isForced && now() - t0 + usualMs > budget) continue;
         const p0 = now();
         const found = await pass.run(frame, t0 + budget);
         const perMpx = (now() - p0) / mpx;
         // Up at once, down slowly: an underestimate costs the budget, an overestimate only a turn.
         const usual = cost.get(pass.name) ?? perMpx;
-        cost.set(pass.name, perMpx > usual ? perMpx : usual * 0.8 + perMpx * 0.2);
+        if (!pass.fitMs) cost.set(pass.name, perMpx > usual ? perMpx : usual * 0.8 + perMpx * 0.2);
         ran.push(pass.name);
         // The turn moves on only when the pass it was for has run: one run earlier on a lead frame, in
         // the budget left there, does not skip the repair due before it.
