@@ -35,16 +35,19 @@ export function readPgm(bytes: Buffer, name: string): Gray8 {
 }
 
 /**
- * `kiosk decode-frames DIR [--sequence]`: the camera decoder over every PGM frame of DIR (or those
- * listed in DIR/frames.json), one JSON line per frame: {"file","text","ms"}; `ms` excludes reading
- * the file. Without --sequence each frame is read alone (every pass within the per-frame budget,
- * from the first); with it the frames are one stream, as the camera delivers them. A frame with two
- * different codes prints text null and `"conflict"` (the texts seen); a frame that cannot be read
- * prints `"error"` instead of stopping the run. Exit 0.
+ * `kiosk decode-frames DIR [--sequence] [--budget-ms N]`: the camera decoder over every PGM frame of
+ * DIR (or those listed in DIR/frames.json), one JSON line per frame: {"file","text","ms"}; `ms`
+ * excludes reading the file. Without --sequence each frame is read alone (the passes from the
+ * first, within the per-frame budget); with it the frames are one stream, as the camera delivers
+ * them. --budget-ms: the per-frame budget (the camera's 10 ms by default; 0: every pass on every
+ * frame, as for a photograph where time does not matter). A frame with two different codes prints text null and `"conflict"` (the texts seen); a
+ * frame that cannot be read prints `"error"` instead of stopping the run. Exit 0.
  */
-export async function decodeFramesCommand(dir: string, o: { isSequence?: boolean } = {}): Promise<void> {
+export async function decodeFramesCommand(dir: string, o: { isSequence?: boolean; budgetMs?: string } = {}): Promise<void> {
   try {
     if (!existsSync(dir)) throw new KioskError('bad-request', `${dir}: no such directory`);
+    const budget = o.budgetMs === undefined ? undefined : Number(o.budgetMs);
+    if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0)) throw new KioskError('bad-request', `--budget-ms ${o.budgetMs}: expected a number of milliseconds, 0 for every pass`);
     let files: string[];
     const listPath = join(dir, 'frames.json');
     if (existsSync(listPath)) {
@@ -55,7 +58,7 @@ export async function decodeFramesCommand(dir: string, o: { isSequence?: boolean
     } else {
       files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.pgm')).sort();
     }
-    const decoder = await createNodeFrameDecoder({ stream: o.isSequence === true });
+    const decoder = await createNodeFrameDecoder({ stream: o.isSequence === true, ...(budget === undefined ? {} : { budgetMs: budget === 0 ? Infinity : budget }) });
     for (const file of files) {
       const name = basename(file);
       let frame: Gray8;

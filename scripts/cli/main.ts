@@ -127,9 +127,10 @@ program
   .command('decode-frames <dir>')
   .description('run the camera decoder over the PGM frames of DIR (or DIR/frames.json): one JSON line per frame {"file","text","ms"}')
   .option('--sequence', 'the frames, in name (or list) order, are one camera stream: the decoder spreads its passes over them')
-  .action(async (dir: string, opts: { sequence?: boolean }) => {
+  .option('--budget-ms <ms>', "time per frame: the camera's 10 by default; 0 for every pass on every frame")
+  .action(async (dir: string, opts: { sequence?: boolean; budgetMs?: string }) => {
     const { decodeFramesCommand } = await import('./decode-frames.ts');
-    await decodeFramesCommand(dir, { isSequence: opts.sequence === true });
+    await decodeFramesCommand(dir, { isSequence: opts.sequence === true, ...(opts.budgetMs === undefined ? {} : { budgetMs: opts.budgetMs }) });
   });
 
 program

@@ -6,6 +6,9 @@ import { fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
 import { toPgm } from '../../scripts/bench/camera-frames.ts';
 import { runKiosk } from '../helpers/cli.ts';
 
+/** A field frame with a finder pattern hidden: read by the repair pass only, past the camera's budget. */
+const HIDDEN_FINDER = { category: 'finger', index: 5 } as const;
+
 const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('kiosk decode-frames', () => {
@@ -34,6 +37,24 @@ describe('kiosk decode-frames', () => {
     expect(new Set(c?.conflict as string[])).toEqual(new Set(two.expect.kind === 'conflict' ? two.expect.texts : []));
     expect(d).toMatchObject({ file: 'd.pgm', text: null });
     expect(String(d?.error)).toMatch(/truncated/);
+  }, 60_000);
+
+  it('--budget-ms 0 gives a lone frame every pass; a budget that is not a number of milliseconds is refused', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kiosk-frames-'));
+    const hidden = fieldFrame(HIDDEN_FINDER.category, HIDDEN_FINDER.index);
+    writeFileSync(join(dir, 'a.pgm'), toPgm(hidden.image));
+    const { code, stdout } = await runKiosk(['decode-frames', dir, '--budget-ms', '0']);
+    expect(code).toBe(0);
+    expect(lines(stdout)[0]).toMatchObject({ file: 'a.pgm', text: hidden.expect.kind === 'text' ? hidden.expect.text : '' });
+    // A 1 ms budget leaves the lead pair alone, which does not read it: the option reaches the decoder.
+    const tight = await runKiosk(['decode-frames', dir, '--budget-ms', '1']);
+    expect(lines(tight.stdout)[0]).toMatchObject({ file: 'a.pgm', text: null });
+    for (const bad of ['-1', 'soon']) {
+      const refused = await runKiosk(['decode-frames', dir, '--budget-ms', bad]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`--budget-ms ${bad}`);
+      expect(refused.stdout).toBe('');
+    }
   }, 60_000);
 
   it('--sequence reads the frames in name order as one stream', async () => {
