@@ -166,11 +166,13 @@ function walk(img: Gray8, t: Thresholds, x: number, y: number, isAcross: boolean
   let p = isAcross ? x : y;
   for (let state = 0; state < 3; state++) {
     const want = state !== 1;
-    while (p >= 0 && p < len && isDarkAt(img, t, isAcross ? p : x, isAcross ? y : p) === want && counts[state] <= limit) {
-      counts[state]++;
+    let n = 0;
+    while (p >= 0 && p < len && isDarkAt(img, t, isAcross ? p : x, isAcross ? y : p) === want && n <= limit) {
+      n++;
       p += step;
     }
-    if (counts[state] > limit || p < 0 || p >= len) return null;
+    counts[state] = n;
+    if (n > limit || p < 0 || p >= len) return null;
   }
   return counts;
 }

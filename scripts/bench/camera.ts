@@ -2,7 +2,7 @@ import { BINARIZERS, CHARACTER_SETS, EAN_ADD_ON_SYMBOLS, encodeFormats, TEXT_MOD
 import { loadZbar, loadZxing, zbarRead, zxingRead, type FrameDecoder, type FrameRead } from '../../common/qr/frame-decoder.ts';
 import { decodeQrStock, type Gray8 } from '../../common/qr/qr-decoder.ts';
 import { createNodeFrameDecoder, zxingWasmBytes } from '../cli/camera-decoder.ts';
-import { FIELD_CATEGORIES, fieldFrame, fieldSet, type Expect, type FieldCategory } from './camera-field.ts';
+import { FIELD_CATEGORIES, fieldFrame, fieldSet, type Expect } from './camera-field.ts';
 import { CATEGORIES, frameSet } from './camera-frames.ts';
 import { distribution, type Suite } from './common.ts';
 import { photos } from './qr-photos.ts';
@@ -264,11 +264,12 @@ export const cameraSuite: Suite = {
         // reader), then the helper threads settle before the reader is timed.
         const shots: ReturnType<typeof fieldFrame>[] = [];
         const shot = async (k: number) => {
-          if (!shots[k]) {
-            shots[k] = fieldFrame(category, i, 1280, 720, k);
-            await settle();
-          }
-          return shots[k] as (typeof shots)[number];
+          const drawn = shots[k];
+          if (drawn) return drawn;
+          const f = fieldFrame(category, i, 1280, 720, k);
+          shots[k] = f;
+          await settle();
+          return f;
         };
         for (const r of streamReaders) {
           r.reset?.();
