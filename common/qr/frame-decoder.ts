@@ -397,15 +397,17 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   let region: { box: Box; ttl: number } | undefined;
   /** Frames left during which a second code seen in view forbids taking a lone text. */
   let twoCodesTtl = 0;
-  /** The last region with a margin of half its size (the code may have moved a little since). */
-  const regionBox = (f: Gray8): Box | undefined => {
+  /** The last region with a margin of `margin` times its size around it (the code may have moved a little since). */
+  const aroundRegion = (f: Gray8, margin: number): Box | undefined => {
     if (!region) return undefined;
     const b = region.box;
-    const mx = (b.x1 - b.x0) / 2;
-    const my = (b.y1 - b.y0) / 2;
+    const mx = (b.x1 - b.x0) * margin;
+    const my = (b.y1 - b.y0) * margin;
     const box = { x0: Math.max(0, Math.floor(b.x0 - mx)), y0: Math.max(0, Math.floor(b.y0 - my)), x1: Math.min(f.width, Math.ceil(b.x1 + mx)), y1: Math.min(f.height, Math.ceil(b.y1 + my)) };
     return box.x1 - box.x0 < 21 || box.y1 - box.y0 < 21 ? undefined : box;
   };
+  /** For ZXing-C++'s region pass: half the region's size around it. */
+  const regionBox = (f: Gray8): Box | undefined => aroundRegion(f, 1 / 2);
   const isSmall = (b: Box) => Math.max(b.x1 - b.x0, b.y1 - b.y0) <= SMALL_REGION;
   /** The halved frame, made once per frame for the passes that read it. */
   let halved: { of: Gray8; img: Gray8 } | undefined;
@@ -413,15 +415,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     if (halved?.of !== f) halved = { of: f, img: halve(f) };
     return halved.img;
   };
-  /** The last region, a quarter of its size around it, for ZBar at full resolution (a tile where the code is). */
-  const zbarRegion = (f: Gray8): Box | undefined => {
-    if (!region) return undefined;
-    const b = region.box;
-    const mx = (b.x1 - b.x0) / 4;
-    const my = (b.y1 - b.y0) / 4;
-    const box = { x0: Math.max(0, Math.floor(b.x0 - mx)), y0: Math.max(0, Math.floor(b.y0 - my)), x1: Math.min(f.width, Math.ceil(b.x1 + mx)), y1: Math.min(f.height, Math.ceil(b.y1 + my)) };
-    return box.x1 - box.x0 < 21 || box.y1 - box.y0 < 21 ? undefined : box;
-  };
+  /** For ZBar at full resolution: a quarter of the region's size around it (a tile where the code is). */
+  const zbarRegion = (f: Gray8): Box | undefined => aroundRegion(f, 1 / 4);
   /** Where the repair's tries start on its next turn: the tries a deadline cut off on the last one. */
   let repairFrom = 0;
   /** The last repair try's cost, ms. */
