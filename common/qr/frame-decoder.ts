@@ -537,10 +537,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   // holds the engine's background compilation of whatever else is hot.
   const warm = warmFrame();
   for (const pass of passes) await pass.run(warm, Infinity);
-  repairFrom = 0;
   searches = 0;
   searchPerMpx.length = 0;
-  region = undefined;
   const [lead, half, ...others] = passes as [Pass, Pass, ...Pass[]];
   const turnPasses = others.filter((p) => p.isTurn);
   // The repair before every two other turns: on field frames 20-31 it read more of the codes nothing
@@ -558,15 +556,18 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   let next = 0;
   /** Frames since the last turn frame. */
   let sinceTurn = 0;
+  /** A new scene (or a lone frame, or the end of the warm-up): nothing of the last one carries over. */
+  const forgetScene = (): void => {
+    region = undefined;
+    twoCodesTtl = 0;
+    next = 0;
+    sinceTurn = 0;
+    repairFrom = 0;
+  };
+  forgetScene();
 
   return {
-    reset() {
-      region = undefined;
-      twoCodesTtl = 0;
-      next = 0;
-      sinceTurn = 0;
-      repairFrom = 0;
-    },
+    reset: forgetScene,
     async decode(input) {
       const t0 = now();
       const done = (read: Omit<FrameRead, 'ms'>): FrameRead => ({ ...read, ms: now() - t0 });
@@ -574,12 +575,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       if (!Number.isInteger(width) || !Number.isInteger(height) || width < 21 || height < 21) return done({ text: null, decoder: null, passes: [], rejected: `frame ${width}×${height} too small` });
       if (input.data.length < width * height) return done({ text: null, decoder: null, passes: [], rejected: `truncated frame: ${input.data.length} of ${width * height} bytes` });
       const frame = Math.max(width, height) > MAX_SIDE ? reduce(input) : input;
-      if (!isStream) {
-        region = undefined;
-        twoCodesTtl = 0;
-        next = 0;
-        repairFrom = 0;
-      }
+      if (!isStream) forgetScene();
       const ran: string[] = [];
       const texts = new Set<string>();
       let by: string | null = null;
