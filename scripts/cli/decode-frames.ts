@@ -40,8 +40,9 @@ export function readPgm(bytes: Buffer, name: string): Gray8 {
  * excludes reading the file. Without --sequence each frame is read alone (the passes from the
  * first, within the per-frame budget); with it the frames are one stream, as the camera delivers
  * them. --budget-ms: the per-frame budget (the camera's 10 ms by default; 0: every pass on every
- * frame, as for a photograph where time does not matter). A frame with two different codes prints text null and `"conflict"` (the texts seen); a
- * frame that cannot be read prints `"error"` instead of stopping the run. Exit 0.
+ * frame, as for a photograph where time does not matter). A frame with two different codes prints
+ * text null and `"conflict"` (the texts seen); a frame that cannot be read prints `"error"` instead
+ * of stopping the run. Exit 0.
  */
 export async function decodeFramesCommand(dir: string, o: { isSequence?: boolean; budgetMs?: string } = {}): Promise<void> {
   try {
