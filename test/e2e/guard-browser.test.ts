@@ -165,7 +165,8 @@ describe.skipIf(!CHROMIUM)('guard screen in Chromium through the browser bridge'
     for (const d of '246810') await page.click(`#tech-pin button[data-key="${d}"]`);
     await page.click('#tech-unlock');
     await page.waitForSelector('#tech-panel:not([hidden])');
-    expect(await page.textContent('#tech-facts')).toMatch(/Camera: mã gần nhất(zxing|zbar)[a-z -]*, [\d.]+ ms/);
+    // Which pass reads depends on whose turn the first whole frame met (a busy machine gives "zbar-half-1").
+    expect(await page.textContent('#tech-facts')).toMatch(/Camera: mã gần nhất(zxing|zbar)[a-z0-9 -]*, [\d.]+ ms/);
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
