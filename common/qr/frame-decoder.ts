@@ -20,11 +20,12 @@ import type { Gray8 } from './qr-decoder.ts';
  * module, strong perspective), a finder-pattern repair (two finder patterns of a code seen, the third
  * hidden by glare or a finger: one painted where the two say it must be, common/qr/finder-repair.ts),
  * ZBar on the halved frame (blur), ZBar at full resolution on that region and one tile at a time
- * (codes crossed by cracks), and tryHarder on the whole frame in each polarity.
+ * (codes crossed by cracks), tryHarder on the whole frame in each polarity, and ZXing-C++ on the
+ * frame sharpened (a small code out of focus).
  *
  * In a stream, the expensive passes (the repair, ZBar, tryHarder: each about a whole budget) take
  * turns: the third frame starts with the one whose turn it is, whatever its usual cost, so each runs
- * within 27 frames of a hard scene rather than never (their usual cost rarely fits beside anything).
+ * within 33 frames of a hard scene rather than never (their usual cost rarely fits beside anything).
  * They are cut into pieces of about one budget where the library allows: ZBar on the halved frame
  * in three overlapping strips, tryHarder one polarity at a time, the repair's tries continued on its
  * next turn from where the deadline stopped them.
@@ -247,6 +248,37 @@ export function smooth3(img: Gray8): Gray8 {
   return { data: out, width: w, height: h };
 }
 
+/**
+ * Unsharp mask over the 3×3 box, amount 3: restores the module edges of a small code the lens left
+ * soft (a DCC at 2-3 px per module out of focus), which no ZXing-C++ binarizer option does.
+ */
+export function sharpen3(img: Gray8): Gray8 {
+  const { width: w, height: h, data: s } = img;
+  // Column sums of three rows (edge rows repeated), then along the row: two passes over the frame.
+  const cols = new Uint16Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const up = (y > 0 ? y - 1 : 0) * w;
+    const down = (y < h - 1 ? y + 1 : y) * w;
+    const r = y * w;
+    for (let x = 0; x < w; x++) cols[r + x] = (s[up + x] as number) + (s[r + x] as number) + (s[down + x] as number);
+  }
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const r = y * w;
+    let left = cols[r] as number;
+    let mid = left;
+    for (let x = 0; x < w; x++) {
+      const right = cols[r + (x < w - 1 ? x + 1 : x)] as number;
+      // c + 3 (c - mean) = 4c - sum / 3
+      const v = (4 * (s[r + x] as number) - (left + mid + right) / 3) | 0;
+      out[r + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+      left = mid;
+      mid = right;
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
 /** ZBar reads the halved frame only when a code of a third of its height still has room to be read there. */
 const ZBAR_HALVE_FROM = 720;
 const zbarHalves = (f: Gray8): boolean => Math.min(f.width, f.height) >= ZBAR_HALVE_FROM;
@@ -444,6 +476,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       },
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
+    // A turn pass: the sharpening costs about 4 ms at 1280×720, the read 3.6, too much beside the lead.
+    { name: 'zxing-sharp', isTurn: true, run: (f) => zxingRead(zxing, sharpen3(f), fast) },
     {
       name: 'zxing-repair',
       isTurn: true,
@@ -543,8 +577,11 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const turnPasses = others.filter((p) => p.isTurn);
   // The repair before every two other turns: on field frames 20-31 it read more of the codes nothing
   // else reads (cracked, finger, glare) than all other turn passes together, and a hand-held scene
-  // gives it a new frame each time. Seven passes in nine turns, one every third frame: every one
-  // within 27 frames, inside the second a person holds the phone up (30 frames at 30 fps).
+  // gives it a new frame each time. Eight passes in eleven turns, one every third frame: all but the
+  // last within the second a person holds the phone up (30 frames at 30 fps), the last (tryHarder
+  // inverted, most of which the halved frame's inverted lead does) at frame 33. The sharpened frame
+  // comes first: on the field set's out-of-focus DCCs (scenes 100-111) it read one that nothing else
+  // read in 30 frames; placed after ZBar's region, it did not, and a cracked scene came 15 frames later.
   const repairTurn = turnPasses.find((p) => p.name === 'zxing-repair');
   const rest = turnPasses.filter((p) => p !== repairTurn);
   const turns = rest.flatMap((p, i) => (repairTurn && i % 2 === 0 ? [repairTurn, p] : [p]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SIDE } from '../../common/qr/frame-decoder.ts';
+import { MAX_SIDE, sharpen3 } from '../../common/qr/frame-decoder.ts';
 import type { Gray8 } from '../../common/qr/qr-decoder.ts';
 import { fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
 import { makeFrame } from '../../scripts/bench/camera-frames.ts';
@@ -30,6 +30,30 @@ describe('camera decoder', () => {
       expect(read.decoder).toMatch(/^zxing|zbar/);
     }
   }, 60_000);
+
+  it('reads an out-of-focus dense DCC that ZXing-C++ reads only once the frame is sharpened', async () => {
+    // Every pass in order, stopping at the first text: the plain ZXing-C++ passes before it all failed.
+    const decoder = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
+    const frame = fieldFrame('dense-dcc', 0);
+    const read = await decoder.decode(frame.image);
+    expect(read.text).toBe(expected(frame));
+    expect(read.decoder).toBe('zxing-sharp');
+    expect(read.passes[0]).toBe('zxing');
+    expect(read.passes.at(-1)).toBe('zxing-sharp');
+  }, 60_000);
+
+  it('sharpens edges and leaves flat areas and the frame size as they were', () => {
+    const width = 6;
+    const height = 3;
+    // A dark half and a light half: the edge steepens, each side beyond the edge stays as it was.
+    const data = Uint8Array.from({ length: width * height }, (_, i) => (i % width < 3 ? 60 : 200));
+    const out = sharpen3({ data, width, height });
+    expect([out.width, out.height]).toEqual([width, height]);
+    for (let y = 0; y < height; y++) {
+      const row = Array.from(out.data.subarray(y * width, (y + 1) * width));
+      expect(row).toEqual([60, 60, 0, 255, 200, 200]);
+    }
+  });
 
   it('takes neither text when two different codes are in view, and says so', async () => {
     const decoder = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
