@@ -254,27 +254,37 @@ export function smooth3(img: Gray8): Gray8 {
  */
 export function sharpen3(img: Gray8): Gray8 {
   const { width: w, height: h, data: s } = img;
-  // Column sums of three rows (edge rows repeated), then along the row: two passes over the frame.
-  const cols = new Uint16Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const up = (y > 0 ? y - 1 : 0) * w;
-    const down = (y < h - 1 ? y + 1 : y) * w;
+  /** Sums of three neighbours along row `y` (edge pixels repeated) into `into`. */
+  const rowSums = (y: number, into: Uint16Array): void => {
     const r = y * w;
-    for (let x = 0; x < w; x++) cols[r + x] = (s[up + x] as number) + (s[r + x] as number) + (s[down + x] as number);
-  }
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const r = y * w;
-    let left = cols[r] as number;
+    let left = s[r] as number;
     let mid = left;
-    for (let x = 0; x < w; x++) {
-      const right = cols[r + (x < w - 1 ? x + 1 : x)] as number;
-      // c + 3 (c - mean) = 4c - sum / 3
-      const v = (4 * (s[r + x] as number) - (left + mid + right) / 3) | 0;
-      out[r + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+    for (let x = 0; x < w - 1; x++) {
+      const right = s[r + x + 1] as number;
+      into[x] = left + mid + right;
       left = mid;
       mid = right;
     }
+    into[w - 1] = left + 2 * mid;
+  };
+  // The row sums of rows y-1, y and y+1 in a ring of three: each row is summed once.
+  const ring = [new Uint16Array(w), new Uint16Array(w), new Uint16Array(w)] as const;
+  rowSums(0, ring[0]);
+  ring[1].set(ring[0]);
+  rowSums(Math.min(1, h - 1), ring[2]);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const above = ring[y % 3] as Uint16Array;
+    const at = ring[(y + 1) % 3] as Uint16Array;
+    const below = ring[(y + 2) % 3] as Uint16Array;
+    const r = y * w;
+    for (let x = 0; x < w; x++) {
+      // c + 3 (c - mean) = (12c - sum) / 3, the division as a multiply (the loop's main cost).
+      const v = ((12 * (s[r + x] as number) - (above[x] as number) - (at[x] as number) - (below[x] as number)) * 21846) >> 16;
+      out[r + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+    // Row y's sums become the row above, y+1's the row at; y+2's replace y-1's.
+    rowSums(Math.min(y + 2, h - 1), above);
   }
   return { data: out, width: w, height: h };
 }
@@ -451,6 +461,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const zbarRegion = (f: Gray8): Box | undefined => aroundRegion(f, 1 / 4);
   /** Where the repair's tries start on its next turn: the tries a deadline cut off on the last one. */
   let repairFrom = 0;
+  /** Finder patterns the repair's last search found in this scene: something like a code is in view. */
+  let findersSeen = 0;
   /** The last repair try's cost, ms. */
   let lastTryMs = 0;
   /** The last few finder searches' costs, ms per megapixel, but the first camera frame's (the engine compiling it). */
@@ -476,8 +488,15 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       },
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
-    // A turn pass: the sharpening costs about 4 ms at 1280×720, the read 3.6, too much beside the lead.
-    { name: 'zxing-sharp', isTurn: true, run: (f) => zxingRead(zxing, sharpen3(f), fast) },
+    // A turn pass, and in a stream only where something like a code is in view (ZXing-C++ saw one, or
+    // the repair's search found two finder patterns): the sharpening costs about 4 ms at 1280×720 here and the read
+    // 3, up to 16 ms together in Chromium's worker, which an idle kiosk would pay every 33 frames.
+    {
+      name: 'zxing-sharp',
+      isTurn: true,
+      pixels: (f) => (!isStream || region || findersSeen >= 2 ? f.width * f.height : 0),
+      run: (f) => zxingRead(zxing, sharpen3(f), fast),
+    },
     {
       name: 'zxing-repair',
       isTurn: true,
@@ -488,7 +507,9 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       run: (f, deadline) => {
         const lastSeen = region?.box;
         const s0 = now();
-        const repairs = repairsFor(f, findFinderCandidates(f)).slice(0, MAX_REPAIRS);
+        const candidates = findFinderCandidates(f);
+        findersSeen = candidates.length;
+        const repairs = repairsFor(f, candidates).slice(0, MAX_REPAIRS);
         if (searches++ > 0) searchPerMpx.push(((now() - s0) * 1e6) / (f.width * f.height));
         if (searchPerMpx.length > 5) searchPerMpx.shift();
         // The search (about 3 ms) leaves room for a few tries before the deadline. Each turn tries
@@ -600,6 +621,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     next = 0;
     sinceTurn = 0;
     repairFrom = 0;
+    findersSeen = 0;
   };
   forgetScene();
 

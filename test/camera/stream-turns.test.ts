@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
 import type { Gray8 } from '../../common/qr/qr-decoder.ts';
-import { fieldSequence } from '../../scripts/bench/camera-field.ts';
+import { fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
 import { drawCode } from '../../scripts/bench/camera-frames.ts';
 import { createNodeFrameDecoder } from '../../scripts/cli/camera-decoder.ts';
 import { rng } from '../../server/services/seed.ts';
@@ -52,6 +52,16 @@ describe('camera decoder, passes taking turns in a stream', () => {
     // ZBar's whole tiles are over any budget here: never forced.
     expect(firstRun.has('zbar-tile')).toBe(false);
   }, 120_000);
+
+  it('sharpens no frame of a scene without anything like a code (an idle kiosk pays nothing for it)', async () => {
+    const decoder = await createNodeFrameDecoder({ budgetMs: 1 });
+    const frame = fieldFrame('empty', 0).image;
+    const ran = new Set<string>();
+    for (let k = 0; k < 33; k++) for (const p of (await decoder.decode(frame)).passes) ran.add(p);
+    // Its turn came and went: the others of the cycle ran.
+    expect(ran.has('zxing-harder-inverted')).toBe(true);
+    expect(ran.has('zxing-sharp')).toBe(false);
+  }, 60_000);
 
   it('starts again from the first turn after reset, and leads with ZXing-C++ on a new scene', async () => {
     const decoder = await createNodeFrameDecoder({ budgetMs: 1 });
