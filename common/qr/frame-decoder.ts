@@ -227,23 +227,54 @@ export function halve(img: Gray8): Gray8 {
   return { data: out, width: w, height: h };
 }
 
+/** Sums of three neighbours along row `y` of a `w`-wide frame (edge pixels repeated) into `into`. */
+function sumRow3(s: Gray8['data'], w: number, y: number, into: Uint16Array): void {
+  const r = y * w;
+  let left = s[r] as number;
+  let mid = left;
+  for (let x = 0; x < w - 1; x++) {
+    const right = s[r + x + 1] as number;
+    into[x] = left + mid + right;
+    left = mid;
+    mid = right;
+  }
+  into[w - 1] = left + 2 * mid;
+}
+
+/**
+ * Row sums for 3×3 box sums, one row after another in a ring of three buffers (each row summed
+ * once): for row y, ring[y % 3], ring[(y + 1) % 3] and ring[(y + 2) % 3] hold rows y-1, y and y+1
+ * (edge rows repeated); `nextBox3Row` then makes the ring ready for row y + 1.
+ */
+function box3Ring(img: Gray8): readonly [Uint16Array, Uint16Array, Uint16Array] {
+  const { width: w, height: h, data: s } = img;
+  const ring = [new Uint16Array(w), new Uint16Array(w), new Uint16Array(w)] as const;
+  sumRow3(s, w, 0, ring[0]);
+  ring[1].set(ring[0]);
+  sumRow3(s, w, Math.min(1, h - 1), ring[2]);
+  return ring;
+}
+
+/** After row y: row y-1's buffer takes row y+2 (y's sums become the row above, y+1's the row at). */
+function nextBox3Row(img: Gray8, ring: readonly [Uint16Array, Uint16Array, Uint16Array], y: number): void {
+  sumRow3(img.data, img.width, Math.min(y + 2, img.height - 1), ring[y % 3] as Uint16Array);
+}
+
 /**
  * 3×3 box average at full resolution: the sensor noise that `halve` averages away, without losing
  * the modules of a code in a small frame.
  */
 export function smooth3(img: Gray8): Gray8 {
-  const { width: w, height: h, data: s } = img;
-  const rows = new Uint16Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const r = y * w;
-    for (let x = 0; x < w; x++) rows[r + x] = (s[r + Math.max(0, x - 1)] as number) + (s[r + x] as number) + (s[r + Math.min(w - 1, x + 1)] as number);
-  }
+  const { width: w, height: h } = img;
   const out = new Uint8Array(w * h);
+  const ring = box3Ring(img);
   for (let y = 0; y < h; y++) {
-    const up = Math.max(0, y - 1) * w;
-    const down = Math.min(h - 1, y + 1) * w;
+    const above = ring[y % 3] as Uint16Array;
+    const at = ring[(y + 1) % 3] as Uint16Array;
+    const below = ring[(y + 2) % 3] as Uint16Array;
     const r = y * w;
-    for (let x = 0; x < w; x++) out[r + x] = ((rows[up + x] as number) + (rows[r + x] as number) + (rows[down + x] as number) + 4) / 9;
+    for (let x = 0; x < w; x++) out[r + x] = ((above[x] as number) + (at[x] as number) + (below[x] as number) + 4) / 9;
+    nextBox3Row(img, ring, y);
   }
   return { data: out, width: w, height: h };
 }
@@ -254,25 +285,8 @@ export function smooth3(img: Gray8): Gray8 {
  */
 export function sharpen3(img: Gray8): Gray8 {
   const { width: w, height: h, data: s } = img;
-  /** Sums of three neighbours along row `y` (edge pixels repeated) into `into`. */
-  const rowSums = (y: number, into: Uint16Array): void => {
-    const r = y * w;
-    let left = s[r] as number;
-    let mid = left;
-    for (let x = 0; x < w - 1; x++) {
-      const right = s[r + x + 1] as number;
-      into[x] = left + mid + right;
-      left = mid;
-      mid = right;
-    }
-    into[w - 1] = left + 2 * mid;
-  };
-  // The row sums of rows y-1, y and y+1 in a ring of three: each row is summed once.
-  const ring = [new Uint16Array(w), new Uint16Array(w), new Uint16Array(w)] as const;
-  rowSums(0, ring[0]);
-  ring[1].set(ring[0]);
-  rowSums(Math.min(1, h - 1), ring[2]);
   const out = new Uint8Array(w * h);
+  const ring = box3Ring(img);
   for (let y = 0; y < h; y++) {
     const above = ring[y % 3] as Uint16Array;
     const at = ring[(y + 1) % 3] as Uint16Array;
@@ -283,8 +297,7 @@ export function sharpen3(img: Gray8): Gray8 {
       const v = ((12 * (s[r + x] as number) - (above[x] as number) - (at[x] as number) - (below[x] as number)) * 21846) >> 16;
       out[r + x] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
-    // Row y's sums become the row above, y+1's the row at; y+2's replace y-1's.
-    rowSums(Math.min(y + 2, h - 1), above);
+    nextBox3Row(img, ring, y);
   }
   return { data: out, width: w, height: h };
 }
