@@ -305,7 +305,9 @@ function scene(category: FieldCategory, index: number, width: number, height: nu
 
 /** The optics and the sensor: lens softness, motion, exposure, noise, 8-bit quantisation. */
 function expose(img: Float32Array, width: number, height: number, s: Scene, shot: { motion: number; angle: number; gain: number }, r: () => number): Uint8Array {
-  // A fixed-focus webcam lens at arm's length: softer than one pixel.
+  // A fixed-focus webcam lens at arm's length: softer than one pixel. The mix below takes 30 % from
+  // the scene before any defocus, which keeps a defocused code's edges a little (the bench's
+  // figures were measured so; docs/benchmarks.md says it).
   let out = boxBlur(s.blur.defocus > 0 ? defocus(img, width, height, s.blur.defocus) : img, width, height, 1);
   for (let i = 0; i < out.length; i++) out[i] = 0.3 * (img[i] as number) + 0.7 * (out[i] as number);
   const length = Math.max(s.blur.length, shot.motion);
