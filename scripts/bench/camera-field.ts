@@ -161,10 +161,12 @@ function scene(category: FieldCategory, index: number, width: number, height: nu
   switch (category) {
     case 'dense-dcc':
       ppm = 2 + r() * 2;
-      // A phone held close to a fixed-focus webcam: the code is out of focus (Gaussian sigma, px).
-      // Without it every reader read all 12 scenes; with it stock ZXing-C++ reads about half the
-      // single frames, as it did on another generator's DCCs at 2.5-3 px per module (docs/benchmarks.md).
-      blur.defocus = 1.2 + r() * 0.6;
+      // A phone held close to a fixed-focus webcam: the code is out of focus (Gaussian sigma, px,
+      // before the lens softness in `expose`). Without it every reader read all 12 scenes; with it
+      // stock ZXing-C++ reads half the single frames (6 of 12, ZBar too), as it did on another
+      // generator's DCCs at 2.5-3 px per module (docs/benchmarks.md). Sigma 0.8-1.3 left every
+      // reader 5 or fewer and no code under 3.4 px per module read.
+      blur.defocus = 0.6 + r() * 0.5;
       break;
     case 'screen-glare': {
       // A phone screen: the sub-pixel grid beats against the sensor (moiré), a lamp reflects off the glass.
@@ -305,11 +307,11 @@ function scene(category: FieldCategory, index: number, width: number, height: nu
 
 /** The optics and the sensor: lens softness, motion, exposure, noise, 8-bit quantisation. */
 function expose(img: Float32Array, width: number, height: number, s: Scene, shot: { motion: number; angle: number; gain: number }, r: () => number): Uint8Array {
-  // A fixed-focus webcam lens at arm's length: softer than one pixel. The mix below takes 30 % from
-  // the scene before any defocus, which keeps a defocused code's edges a little (the bench's
-  // figures were measured so; docs/benchmarks.md says it).
-  let out = boxBlur(s.blur.defocus > 0 ? defocus(img, width, height, s.blur.defocus) : img, width, height, 1);
-  for (let i = 0; i < out.length; i++) out[i] = 0.3 * (img[i] as number) + 0.7 * (out[i] as number);
+  // The scene as the lens forms it (out of focus or not), then a fixed-focus webcam lens at arm's
+  // length: softer than one pixel.
+  const formed = s.blur.defocus > 0 ? defocus(img, width, height, s.blur.defocus) : img;
+  let out = boxBlur(formed, width, height, 1);
+  for (let i = 0; i < out.length; i++) out[i] = 0.3 * (formed[i] as number) + 0.7 * (out[i] as number);
   const length = Math.max(s.blur.length, shot.motion);
   out = motionBlur(out, width, length, s.blur.length > 0 ? s.blur.angle : shot.angle);
   const data = new Uint8Array(width * height);
