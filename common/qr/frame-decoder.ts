@@ -25,10 +25,11 @@ import type { Gray8 } from './qr-decoder.ts';
  *
  * In a stream, the expensive passes (the repair, ZBar, tryHarder: each about a whole budget) take
  * turns: the third frame starts with the one whose turn it is, whatever its usual cost, so each runs
- * within 33 frames of a hard scene rather than never (their usual cost rarely fits beside anything).
+ * within 27 frames of a hard scene rather than never (their usual cost rarely fits beside anything).
  * They are cut into pieces of about one budget where the library allows: ZBar on the halved frame
  * in three overlapping strips, tryHarder one polarity at a time, the repair's tries continued on its
- * next turn from where the deadline stopped them.
+ * next turn from where the deadline stopped them. Once a scene is stuck (something like a code in
+ * view, three frames without a text), the sharpened frame takes the other lead frame of every three.
  *
  * A text is accepted only from a symbol whose error correction succeeded (both libraries check the
  * Reed-Solomon blocks) and that is valid UTF-8; two different texts in one frame are both refused.
@@ -474,8 +475,10 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   const zbarRegion = (f: Gray8): Box | undefined => aroundRegion(f, 1 / 4);
   /** Where the repair's tries start on its next turn: the tries a deadline cut off on the last one. */
   let repairFrom = 0;
-  /** Finder patterns the repair's last search found in this scene: something like a code is in view. */
-  let findersSeen = 0;
+  /** Frames left during which the repair's search recently found two or more finder patterns: something like a code is in view. */
+  let codeLikeTtl = 0;
+  /** Consecutive frames without a text (read, refused or withheld). */
+  let sinceText = 0;
   /** The last repair try's cost, ms. */
   let lastTryMs = 0;
   /** The last few finder searches' costs, ms per megapixel, but the first camera frame's (the engine compiling it). */
@@ -501,15 +504,9 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       },
     },
     { name: 'zxing-global', run: (f) => zxingRead(zxing, f, global) },
-    // A turn pass, and in a stream only where something like a code is in view (ZXing-C++ saw one, or
-    // the repair's search found two finder patterns): sharpening 1280×720 costs about 3.6 ms here and
-    // the read 3 or more; on every cycle it put the Chromium worker's p95 on an idle scene at 15.5 ms.
-    {
-      name: 'zxing-sharp',
-      isTurn: true,
-      pixels: (f) => (!isStream || region || findersSeen >= 2 ? f.width * f.height : 0),
-      run: (f) => zxingRead(zxing, sharpen3(f), fast),
-    },
+    // Sharpened: a small code out of focus. Not a turn pass: in a stream it has frames of its own once
+    // a scene is stuck (see `isSharpFrame`); alone, a frame gets it after the others that fit.
+    { name: 'zxing-sharp', run: (f) => zxingRead(zxing, sharpen3(f), fast) },
     {
       name: 'zxing-repair',
       isTurn: true,
@@ -521,7 +518,7 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         const lastSeen = region?.box;
         const s0 = now();
         const candidates = findFinderCandidates(f);
-        findersSeen = candidates.length;
+        if (candidates.length >= 2) codeLikeTtl = REGION_FRAMES;
         const repairs = repairsFor(f, candidates).slice(0, MAX_REPAIRS);
         if (searches++ > 0) searchPerMpx.push(((now() - s0) * 1e6) / (f.width * f.height));
         if (searchPerMpx.length > 5) searchPerMpx.shift();
@@ -608,21 +605,19 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
   searches = 0;
   searchPerMpx.length = 0;
   const [lead, half, ...others] = passes as [Pass, Pass, ...Pass[]];
+  const sharp = others.find((p) => p.name === 'zxing-sharp') as Pass;
   const turnPasses = others.filter((p) => p.isTurn);
   // The repair before every two other turns: on field frames 20-31 it read more of the codes nothing
   // else reads (cracked, finger, glare) than all other turn passes together, and a hand-held scene
-  // gives it a new frame each time. Eight passes in eleven turns, one every third frame: all but the
-  // last within the second a person holds the phone up (30 frames at 30 fps), the last (tryHarder
-  // inverted, most of which the halved frame's inverted lead does) at frame 33. The sharpened frame
-  // comes first: on the field set's out-of-focus DCCs (scenes 100-111) it read one that nothing else
-  // read in 30 frames; placed after ZBar's region, it did not, and a cracked scene came 15 frames later.
+  // gives it a new frame each time. Seven passes in nine turns, one every third frame: all within 27
+  // frames, inside the second a person holds the phone up (30 frames at 30 fps).
   const repairTurn = turnPasses.find((p) => p.name === 'zxing-repair');
   const rest = turnPasses.filter((p) => p !== repairTurn);
   const turns = rest.flatMap((p, i) => (repairTurn && i % 2 === 0 ? [repairTurn, p] : [p]));
   /** ZBar's whole tiles: a budget and a half each, so in a stream only where the budget allows (a faster machine). */
   const tiles = others.filter((p) => p.isTile);
   /** Passes of a few ms (region, global histogram): in whatever budget is left on any frame. */
-  const cheap = others.filter((p) => !p.isTurn && !p.isTile);
+  const cheap = others.filter((p) => !p.isTurn && !p.isTile && p !== sharp);
   /** The turn pass due next. */
   let next = 0;
   /** Frames since the last turn frame. */
@@ -634,7 +629,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
     next = 0;
     sinceTurn = 0;
     repairFrom = 0;
-    findersSeen = 0;
+    codeLikeTtl = 0;
+    sinceText = 0;
   };
   forgetScene();
 
@@ -661,13 +657,21 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       // frame 29 instead of 4, three others 1-2 frames later; none sooner) at CPU p95 20.6 instead of
       // 13.6 ms: the lead, which reads most codes, lost its frames.
       const isTurnFrame = isStream && sinceTurn >= 2;
+      // A stuck scene: something like a code in view (ZXing-C++ saw one, or the repair's search found
+      // finder patterns) and three frames without a text. Its second lead frame of every three goes to
+      // the sharpened frame instead: a small code out of focus (the field set's dense DCCs) that
+      // ZXing-C++ reads only sharpened, on about half the frames of such a scene, while the lead had
+      // already had its first tries. As a turn pass (one frame in 33) it left those DCCs at 11 of 12
+      // where ZBar at full resolution (40 ms a frame) read 12. An idle kiosk's empty scene never gets
+      // it; QR-like noise does (its finder-like patterns).
+      const isSharpFrame = isStream && sinceTurn === 1 && sinceText >= 3 && (region !== undefined || codeLikeTtl > 0);
       sinceTurn = isTurnFrame ? 0 : sinceTurn + 1;
       const pixelsOf = (p: Pass) => (p.pixels ? p.pixels(frame) : frame.width * frame.height);
       const rotation = [...turns.slice(next), ...turns.slice(0, next)];
       // A pass with nothing to do on this frame (no region yet) gives its turn to the next.
       const dueAt = rotation.findIndex((p) => pixelsOf(p) > 0);
-      const due = isTurnFrame && dueAt >= 0 ? rotation[dueAt] : undefined;
-      const order = !isStream ? passes : due ? [due, ...cheap, ...new Set(rotation.slice(dueAt + 1)), ...tiles, lead, half] : [lead, half, ...cheap, ...new Set(rotation), ...tiles];
+      const due = isTurnFrame && dueAt >= 0 ? rotation[dueAt] : isSharpFrame ? sharp : undefined;
+      const order = !isStream ? passes : due ? [due, ...cheap, ...new Set(isTurnFrame ? rotation.slice(dueAt + 1) : rotation), ...tiles, lead, half] : [lead, half, ...cheap, ...new Set(rotation), ...tiles];
       for (const pass of order) {
         if (texts.size > 0) break;
         const mpx = pixelsOf(pass) / 1e6;
@@ -693,6 +697,8 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
         if (found.texts.length > 0) by = found.isInverted ? `${pass.name} inverted` : pass.name;
       }
       if (region && --region.ttl <= 0) region = undefined;
+      if (codeLikeTtl > 0) codeLikeTtl--;
+      sinceText = texts.size > 0 ? 0 : sinceText + 1;
       const isTwoInView = twoCodesTtl > 0;
       if (twoCodesTtl > 0) twoCodesTtl--;
       if (texts.size > 1) return done({ text: null, decoder: null, conflict: [...texts], passes: ran });
