@@ -660,10 +660,10 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       // A stuck scene: something like a code in view (ZXing-C++ saw one, or the repair's search found
       // finder patterns) and three frames without a text. Its second lead frame of every three goes to
       // the sharpened frame instead: a small code out of focus (the field set's dense DCCs) that
-      // ZXing-C++ reads only sharpened, on about half the frames of such a scene, while the lead had
-      // already had its first tries. As a turn pass (one frame in 33) it left those DCCs at 11 of 12
-      // where ZBar at full resolution (40 ms a frame) read 12. An idle kiosk's empty scene never gets
-      // it; QR-like noise does (its finder-like patterns).
+      // ZXing-C++ reads only sharpened, on 6-7 frames in 10 of such a scene, while the lead had
+      // already had its first tries. As a turn pass (one frame in 33) it left the bench's earlier
+      // out-of-focus DCCs at 11 of 12 where ZBar at full resolution (40 ms a frame) read 12. An idle
+      // kiosk's empty scene never gets it; QR-like noise does (its finder-like patterns).
       const isSharpFrame = isStream && sinceTurn === 1 && sinceText >= 3 && (region !== undefined || codeLikeTtl > 0);
       sinceTurn = isTurnFrame ? 0 : sinceTurn + 1;
       const pixelsOf = (p: Pass) => (p.pixels ? p.pixels(frame) : frame.width * frame.height);
