@@ -662,8 +662,9 @@ export async function createFrameDecoder(o: FrameDecoderOptions): Promise<FrameD
       // the sharpened frame instead: a small code out of focus (the field set's dense DCCs) that
       // ZXing-C++ reads only sharpened, on 6-7 frames in 10 of such a scene, while the lead had
       // already had its first tries. As a turn pass (one frame in 33) it left the bench's earlier
-      // out-of-focus DCCs at 11 of 12 where ZBar at full resolution (40 ms a frame) read 12. An idle
-      // kiosk's empty scene never gets it; QR-like noise does (its finder-like patterns).
+      // out-of-focus DCCs at 11 of 12 where ZBar at full resolution (40 ms a frame) read 12. A scene
+      // without a code seldom gets it (4 of the field set's 360 frames of busy scenes, where the search
+      // once found two finder-like patterns); QR-like noise often does (108 of 360 frames).
       const isSharpFrame = isStream && sinceTurn === 1 && sinceText >= 3 && (region !== undefined || codeLikeTtl > 0);
       sinceTurn = isTurnFrame ? 0 : sinceTurn + 1;
       const pixelsOf = (p: Pass) => (p.pixels ? p.pixels(frame) : frame.width * frame.height);
