@@ -30,6 +30,9 @@ export type FieldCategory = (typeof FIELD_CATEGORIES)[number];
 /** What a right answer is: the text, nothing (no code in view), or a refusal (two codes in view). */
 export type Expect = { kind: 'text'; text: string } | { kind: 'none' } | { kind: 'conflict'; texts: [string, string] };
 
+/** The text a reader must return for a frame; undefined where no text is right (no code, or two). */
+export const expectedText = (f: { expect: Expect }): string | undefined => (f.expect.kind === 'text' ? f.expect.text : undefined);
+
 export interface FieldFrame {
   name: string;
   category: FieldCategory;

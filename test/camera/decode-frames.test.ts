@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
+import { expectedText, fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
 import { toPgm } from '../../scripts/bench/camera-frames.ts';
 import { runKiosk } from '../helpers/cli.ts';
 
@@ -30,7 +30,7 @@ describe('kiosk decode-frames', () => {
     expect(exit).toBe(0);
     const [a, b, c, d] = lines(stdout);
     expect(Object.keys(a ?? {})).toEqual(['file', 'text', 'ms']);
-    expect(a).toMatchObject({ file: 'a.pgm', text: code.expect.kind === 'text' ? code.expect.text : '' });
+    expect(a).toMatchObject({ file: 'a.pgm', text: expectedText(code) ?? '' });
     expect(typeof a?.ms).toBe('number');
     expect(b).toMatchObject({ file: 'b.pgm', text: null });
     expect(c).toMatchObject({ file: 'c.pgm', text: null });
@@ -45,7 +45,7 @@ describe('kiosk decode-frames', () => {
     writeFileSync(join(dir, 'a.pgm'), toPgm(hidden.image));
     const { code, stdout } = await runKiosk(['decode-frames', dir, '--budget-ms', '0']);
     expect(code).toBe(0);
-    expect(lines(stdout)[0]).toMatchObject({ file: 'a.pgm', text: hidden.expect.kind === 'text' ? hidden.expect.text : '' });
+    expect(lines(stdout)[0]).toMatchObject({ file: 'a.pgm', text: expectedText(hidden) ?? '' });
     // A 1 ms budget leaves the lead pair alone, which does not read it: the option reaches the decoder.
     const tight = await runKiosk(['decode-frames', dir, '--budget-ms', '1']);
     expect(lines(tight.stdout)[0]).toMatchObject({ file: 'a.pgm', text: null });
@@ -65,7 +65,7 @@ describe('kiosk decode-frames', () => {
     expect(code).toBe(0);
     const out = lines(stdout);
     expect(out.map((l) => l.file)).toEqual(['f0.pgm', 'f1.pgm', 'f2.pgm', 'f3.pgm']);
-    const text = seq[0]?.expect.kind === 'text' ? seq[0].expect.text : '';
+    const text = (seq[0] && expectedText(seq[0])) ?? '';
     // A dark-mode screen: the inverted lead pass comes within two frames.
     expect(out.slice(0, 2).some((l) => l.text === text)).toBe(true);
     expect(out.every((l) => l.text === null || l.text === text)).toBe(true);

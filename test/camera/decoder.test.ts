@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SIDE, sharpen3 } from '../../common/qr/frame-decoder.ts';
 import type { Gray8 } from '../../common/qr/qr-decoder.ts';
-import { fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
+import { expectedText, fieldFrame, fieldSequence } from '../../scripts/bench/camera-field.ts';
 import { makeFrame } from '../../scripts/bench/camera-frames.ts';
 import { createNodeFrameDecoder } from '../../scripts/cli/camera-decoder.ts';
 import { rng } from '../../server/services/seed.ts';
 
-const expected = (f: { expect: { kind: string; text?: string } }) => (f.expect.kind === 'text' ? f.expect.text : undefined);
 
 /** Nearest-neighbour ×k: a camera that sends far more pixels than the decoder needs. */
 function enlarge(img: Gray8, k: number): Gray8 {
@@ -26,7 +25,7 @@ describe('camera decoder', () => {
     ] as const) {
       const frame = fieldFrame(category, index);
       const read = await decoder.decode(frame.image);
-      expect(read.text, frame.name).toBe(expected(frame));
+      expect(read.text, frame.name).toBe(expectedText(frame));
       expect(read.decoder).toMatch(/^zxing|zbar/);
     }
   }, 60_000);
@@ -36,7 +35,7 @@ describe('camera decoder', () => {
     const decoder = await createNodeFrameDecoder({ stream: false, budgetMs: Infinity });
     const frame = fieldFrame('dense-dcc', 0);
     const read = await decoder.decode(frame.image);
-    expect(read.text).toBe(expected(frame));
+    expect(read.text).toBe(expectedText(frame));
     expect(read.decoder).toBe('zxing-sharp');
     expect(read.passes[0]).toBe('zxing');
     expect(read.passes.at(-1)).toBe('zxing-sharp');
@@ -140,7 +139,7 @@ describe('camera decoder', () => {
       const read = await decoder.decode(f.image);
       for (const p of read.passes) passes.add(p);
       if (read.text !== null) {
-        expect(read.text).toBe(expected(f));
+        expect(read.text).toBe(expectedText(f));
         readAt = k;
         break;
       }
